@@ -339,11 +339,15 @@ class Catalog:
         if not files:
             raise CatalogError("(no file)", "", "files", "at least one catalog file is needed")
         tree = _Tree()
-        for file in [*files, *overlays]:
+        for index, file in enumerate([*files, *overlays]):
             path = Path(file)
             doc = _read_document(path)
             if isinstance(doc, dict) and doc and _is_tree(doc):
                 tree.add_tree(doc, str(path))
+            elif index < len(files):
+                raise CatalogError(
+                    str(path), "", "root", "a catalog file must hold a VSS JSON export: an object of root branches"
+                )
             else:
                 tree.add_overlay(doc, str(path))
         return cls._from_tree(tree, [str(f) for f in [*files, *overlays]])
