@@ -4,11 +4,15 @@
 set -euo pipefail
 # program-on-PATH:debian-package
 NEEDED=(${RENKEI_SYSTEM_DEPS:-})
-NEEDED+=()
+NEEDED+=(
+  mosquitto:mosquitto          # MQTT broker: home app, benchmark peer
+  /usr/bin/chromium:chromium   # browser tests of the cockpit (Playwright drives Debian's Chromium)
+  espeak-ng:espeak-ng          # text-to-speech for the assistant and its spoken tests
+)
 missing=()
 for entry in "${NEEDED[@]}"; do
   prog=${entry%%:*}; pkg=${entry##*:}
-  command -v "$prog" >/dev/null 2>&1 || [ -x "$prog" ] || missing+=("$pkg")
+  command -v "$prog" >/dev/null 2>&1 || [ -x "$prog" ] || [ -x "/usr/sbin/$prog" ] || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
