@@ -168,7 +168,7 @@ def list_signals(
             f"no signal matches {pattern!r}; try `renkei ls Vehicle.Cabin` or a wildcard like `Vehicle.**.IsOpen`"
         )
     if as_json:
-        rows = [
+        records = [
             {
                 k: v
                 for k, v in {
