@@ -1,0 +1,106 @@
+"""The cockpit's own signals: language, units, text size, theme, panels, active profile.
+
+The HMI is the provider of `Vehicle.Cabin.Infotainment.HMI.*` display settings: it
+claims them in the broker, publishes defaults on first start, and confirms every
+actuation by publishing the new value — so a profile app or the voice assistant
+re-lays every open screen live by actuating these signals, and every screen follows
+the confirmed value it reads back over its WebSocket.
+
+`CurrentLanguage` is a *sensor* in VSS 6.0 (it cannot be actuated through the
+broker); `HmiService.apply` sets it directly for callers allowed to actuate it.
+
+    hmi = HmiService(broker)
+    hmi.start()                                         # claims and publishes defaults
+    await broker.actuate({"Vehicle.Cabin.Infotainment.HMI.DayNightMode": "NIGHT"})
+    await hmi.apply({"Vehicle.Cabin.Infotainment.HMI.CurrentLanguage": "ja"}, principal)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from renkei.broker import Broker, BrokerError, ErrorCode, Principal, Provider, Right
+from renkei.vss import EntryType, Value
+
+log = logging.getLogger(__name__)
+
+HMI = "Vehicle.Cabin.Infotainment.HMI"
+LANGUAGE = f"{HMI}.CurrentLanguage"
+LANGUAGES = ("en", "zh-CN", "ja")
+ALL_PANELS = ["DRIVING", "CLIMATE", "SEATS", "BODY", "LIGHTS", "MAP", "CHARGING", "NOTIFICATIONS"]
+
+# The display settings the cockpit owns, with the value shown before any profile speaks.
+HMI_DEFAULTS: dict[str, Value] = {
+    LANGUAGE: "en",
+    f"{HMI}.DistanceUnit": "KILOMETERS",
+    f"{HMI}.TemperatureUnit": "C",
+    f"{HMI}.FontSize": "STANDARD",
+    f"{HMI}.DayNightMode": "DAY",
+    f"{HMI}.VisiblePanels": ALL_PANELS,
+    f"{HMI}.ActiveProfile": "guest",
+}
+HMI_SCOPE = f"provide:{HMI}"
+
+
+class HmiService:
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self.principal = Principal.from_scope_string(HMI_SCOPE, subject="hmi")
+        self.providers: list[Provider] = []
+        self.owned: tuple[str, ...] = ()
+
+    def start(self) -> None:
+        """Claim every display setting the catalog has; another owner keeps what it holds."""
+        owned: list[str] = []
+        for path in HMI_DEFAULTS:
+            if self.broker.catalog.get(path) is None:
+                continue
+            try:
+                self.providers.append(self.broker.provide([path], self._confirm, principal=self.principal, name="hmi"))
+                owned.append(path)
+            except BrokerError as err:
+                log.warning("cockpit does not own %s: %s", path, err)
+        self.owned = tuple(owned)
+        current = self.broker.get(owned)
+        missing = {p: HMI_DEFAULTS[p] for p in owned if current.get(p) is None}
+        if missing:
+            self.broker.publish(missing, principal=self.principal)
+
+    def stop(self) -> None:
+        for provider in self.providers:
+            provider.close()
+        self.providers.clear()
+
+    async def _confirm(self, values: dict[str, Value]) -> None:
+        # The screen changes at once: the confirmed value is the requested one.
+        self.broker.publish(values, principal=self.principal)
+
+    async def apply(self, values: Mapping[str, Value], principal: Principal | None) -> None:
+        """Change display settings for a caller; actuators go through the broker as usual."""
+        sensors: dict[str, Value] = {}
+        actuators: dict[str, Value] = {}
+        for path, value in values.items():
+            if path not in HMI_DEFAULTS:
+                raise BrokerError.invalid(
+                    path, f"is not a cockpit display setting (settings: {', '.join(HMI_DEFAULTS)})", "hmi-setting"
+                )
+            signal = self.broker.signal(path)
+            if path == LANGUAGE and value not in LANGUAGES:
+                raise BrokerError.invalid(
+                    path, f"language {value!r} is not offered (offered: {', '.join(LANGUAGES)})", "language"
+                )
+            if signal.entry_type is EntryType.ACTUATOR:
+                actuators[path] = value
+            else:
+                if principal is not None:
+                    principal.require(Right.ACTUATE, path)
+                sensors[path] = value
+        if path_missing := [p for p in {**sensors, **actuators} if p not in self.owned]:
+            raise BrokerError(
+                ErrorCode.UNAVAILABLE, path_missing[0], "the cockpit does not own this setting", "no-provider"
+            )
+        if actuators:
+            await self.broker.actuate(actuators, principal=principal)
+        if sensors:
+            self.broker.publish(sensors, principal=self.principal)
