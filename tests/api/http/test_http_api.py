@@ -20,8 +20,8 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def next_message(ws: Any, kind: str, timeout: float = 3.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+async def next_message(ws: Any, kind: str, wait: float = 3.0) -> dict[str, Any]:
+    deadline = time.monotonic() + wait
     while True:
         msg = json.loads(await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic())))
         if msg["type"] == kind:
