@@ -32,7 +32,7 @@ from renkei.client import BrokerError, ErrorCode, VehicleClient
 from renkei.vehicle.can.dbc import default_signal_values
 from renkei.vehicle.can.decoder import CanStats, FrameDecoder
 from renkei.vehicle.can.mapping import EncodeRule, VehicleMapping, load_vehicle_mapping
-from renkei.vss import Value
+from renkei.vss import Catalog, Value
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,8 @@ def encode_commands(mapping: VehicleMapping, targets: dict[str, Value]) -> list[
                 raise BrokerError(
                     ErrorCode.INVALID_ARGUMENT,
                     path,
-                    f"{mapping.model} cannot send {value!r} on CAN ({rule.message.name}.{rule.signal} has no value for it)",
+                    f"{mapping.model} cannot send {value!r} on CAN "
+                    f"({rule.message.name}.{rule.signal} has no value for it)",
                     "vss2dbc-unmappable",
                 )
             message = rule.message
@@ -267,6 +268,11 @@ async def _sleep_or_stop(stop: asyncio.Event, delay: float) -> None:
         await asyncio.wait_for(stop.wait(), delay)
 
 
+async def catalog_of(client: VehicleClient) -> Catalog:
+    """The catalog of the broker behind `client`: mappings are checked against what it accepts."""
+    return Catalog(await client.metadata("Vehicle"), {})
+
+
 async def run_can_adapter(
     client: VehicleClient,
     *,
@@ -277,7 +283,7 @@ async def run_can_adapter(
     reconnect_delay: float = 1.0,
 ) -> CanStats:
     """Run the adapter for `vehicle` on one bus until `stop` is set; returns its counters."""
-    mapping = load_vehicle_mapping(vehicle)
+    mapping = load_vehicle_mapping(vehicle, await catalog_of(client))
     adapter = CanAdapter(
         client,
         mapping,

@@ -41,7 +41,9 @@ def opendbc_directory() -> Path:
     """The `dbc` folder of the installed opendbc package (found without importing it)."""
     spec = importlib.util.find_spec("opendbc")
     if spec is None or not spec.submodule_search_locations:
-        raise DbcError("the DBC files come from the PyPI package 'opendbc', which is not installed (pip install opendbc)")
+        raise DbcError(
+            "the DBC files come from the PyPI package 'opendbc', which is not installed (pip install opendbc)"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "dbc"
 
 

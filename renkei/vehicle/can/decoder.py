@@ -82,7 +82,7 @@ class FrameDecoder:
             self._noted.add(key)
         log.warning("CAN %s: frame 0x%X %s (further cases are counted, not logged)", kind, frame_id, detail)
 
-    def decode(self, frame_id: int, data: bytes, timestamp: float) -> dict[str, Any] | None:
+    def decode(self, frame_id: int, data: bytes | bytearray, timestamp: float) -> dict[str, Any] | None:
         stats = self.stats
         stats.frames += 1
         plan = self._plans.get(frame_id)
@@ -90,13 +90,10 @@ class FrameDecoder:
             stats.unknown_id += 1
             return None
         length, rules = plan
-        if type(data) is not bytes:
-            try:
-                data = bytes(data)
-            except (TypeError, ValueError):
-                stats.wrong_length += 1
-                self._note("bad payload", frame_id, "payload is not bytes")
-                return None
+        if not isinstance(data, bytes | bytearray):
+            stats.wrong_length += 1
+            self._note("bad payload", frame_id, "payload is not bytes")
+            return None
         if len(data) != length:
             stats.wrong_length += 1
             self._note("wrong length", frame_id, f"has {len(data)} bytes, the DBC says {length}")

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import yaml
 from cantools.database.can import Database, Message
@@ -351,7 +351,7 @@ class _Failer:
         self.source = source
         self.path = path
 
-    def __call__(self, rule: str, message: str) -> Any:
+    def __call__(self, rule: str, message: str) -> NoReturn:
         raise MappingError(self.source, self.path, rule, message)
 
 
@@ -367,7 +367,7 @@ def _locate(db: Database, reference: str, fail: _Failer) -> tuple[Message, BitFi
         message, name = signal_owner(db, reference)
         return message, BitField.of(message, name)
     except (KeyError, DbcError) as err:
-        return fail("dbc-signal", str(err).strip("'\""))  # type: ignore[no-any-return]
+        fail("dbc-signal", str(err).strip("'\""))
 
 
 def _coerce_for(vss: Signal) -> Callable[[Any], Any]:
@@ -397,18 +397,18 @@ def _table_raw(field_: BitField, value: Scalar, fail: _Failer, rule: str) -> int
             if name == value:
                 return raw
         known = ", ".join(sorted(field_.choices.values())[:12]) or "none"
-        return fail(rule, f"{value!r} is not a value name of {field_.name} (names: {known})")  # type: ignore[no-any-return]
-    raw = field_.to_raw(float(value))
-    if raw is None or not math.isclose(field_.to_physical(raw), float(value), abs_tol=field_.scale / 2):
-        return fail(rule, f"{value!r} cannot be carried by {field_.name}")  # type: ignore[no-any-return]
-    return raw
+        fail(rule, f"{value!r} is not a value name of {field_.name} (names: {known})")
+    carried = field_.to_raw(float(value))
+    if carried is None or not math.isclose(field_.to_physical(carried), float(value), abs_tol=field_.scale / 2):
+        fail(rule, f"{value!r} cannot be carried by {field_.name}")
+    return carried
 
 
 def _check_vss_value(validate: Validator, value: Any, fail: _Failer, rule: str) -> Value:
     try:
         return validate(value)
     except ValueRuleError as err:
-        return fail(rule, f"table value {value!r} is not valid for the signal: {err}")  # type: ignore[no-any-return]
+        fail(rule, f"table value {value!r} is not valid for the signal: {err}")
 
 
 def _compile_decode(db: Database, spec: Dbc2VssSpec, vss: Signal, fail: _Failer) -> DecodeRule:
@@ -456,10 +456,8 @@ def _compile_decode(db: Database, spec: Dbc2VssSpec, vss: Signal, fail: _Failer)
         try:
             formula = compile_formula(transform.math, frame_names | {"x"})
         except FormulaError as err:
-            return fail(err.rule, str(err))  # type: ignore[no-any-return]
-        others = tuple(
-            (name, BitField.of(message, name)) for name in sorted(formula_names(transform.math) - {"x"})
-        )
+            fail(err.rule, str(err))
+        others = tuple((name, BitField.of(message, name)) for name in sorted(formula_names(transform.math) - {"x"}))
         converter = _math_converter(field_, formula, others, coerce)
         invert = _math_inverter(field_, converter, spec, message, fail)
     else:
@@ -642,7 +640,7 @@ def _compile_encode(db: Database, spec: Vss2DbcSpec, vss: Signal, fail: _Failer)
         try:
             formula = compile_formula(transform.math)
         except FormulaError as err:
-            return fail(err.rule, str(err))  # type: ignore[no-any-return]
+            fail(err.rule, str(err))
 
         def to_dbc_math(value: Value) -> float | None:
             try:
