@@ -1,0 +1,242 @@
+"""The home app: one back end, the car's MQTT presence, automations and a small service API.
+
+Flow: `run_home_app(client, settings)` → the back end keeps `HomeState` live (reconnecting on
+its own) → commands from the cockpit, the CLI, the assistant or automations go through
+`HomeApp.command`: checked, sent with a time-out, or held while the home is offline and
+dropped when too old to be safe (a garage door after a few seconds) → the person is told
+through `Vehicle.Cabin.Infotainment.HMI.Notification` in three languages. Nothing here waits
+on the home inside the car's own paths; every network call runs in its own task.
+
+    app = HomeApp(client, HomeSettings())
+    await app.run(stop_event)                        # until stop_event is set
+    await app.command(parse_state("light.porch", "on"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from renkei.apps.home.backends import HomeBackend, make_backend
+from renkei.apps.home.entities import Entity, HomeCommand, HomeError, HomeState
+from renkei.apps.home.messages import all_languages
+from renkei.apps.home.settings import HomeSettings
+from renkei.client import BrokerError, VehicleClient
+
+if TYPE_CHECKING:
+    from renkei.apps.home.car_bridge import CarMqttBridge
+    from renkei.apps.home.mqtt_link import MqttLink
+
+log = logging.getLogger(__name__)
+
+NOTIFICATION = "Vehicle.Cabin.Infotainment.HMI.Notification"
+_ids = itertools.count(1)
+
+
+@dataclass
+class _Waiting:
+    command: HomeCommand
+    future: asyncio.Future[Entity | None]
+
+
+class HomeApp:
+    def __init__(self, client: VehicleClient, settings: HomeSettings, *, backend: HomeBackend | None = None) -> None:
+        self.client = client
+        self.settings = settings
+        self.state = HomeState()
+        self.mqtt: MqttLink | None = None
+        self.bridge: CarMqttBridge | None = None
+        if settings.mqtt_enabled:
+            from renkei.apps.home.mqtt_link import MqttLink
+
+            self.mqtt = MqttLink(
+                settings.mqtt,
+                client_id=f"renkei-home-{settings.mqtt.vehicle_id or 'car'}-{id(self) % 100000}",
+                reconnect_min=settings.reconnect_min,
+                reconnect_max=settings.reconnect_max,
+            )
+        self.backend = backend or make_backend(settings, self.state, self.mqtt)
+        self.automations: Any = None  # AutomationEngine once started
+        self.notifications: list[dict[str, Any]] = []  # recent, newest last (the cockpit can show them)
+        self._waiting: list[_Waiting] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._told_offline = False
+        self.last_error = ""
+
+    # -- life cycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self.mqtt is not None:
+            from renkei.apps.home.car_bridge import CarMqttBridge
+
+            bridge = CarMqttBridge(self.client, self.mqtt, self.settings.mqtt, notify=self.notify)
+            await bridge.start()
+            self.bridge = bridge
+            self.mqtt.will = (bridge.availability_topic, "offline")
+            self._tasks.append(asyncio.create_task(self.mqtt.run(), name="home-mqtt"))
+        self._tasks.append(asyncio.create_task(self._run_backend(), name="home-backend"))
+        self._tasks.append(asyncio.create_task(self._follow_home(), name="home-follow"))
+        if self.settings.automations_enabled:
+            from renkei.apps.home.automations import AutomationEngine, load_automations
+
+            config = load_automations(self.settings.automations_file)
+            self.automations = AutomationEngine(
+                self.client, self, config, tick=self.settings.tick, runs_log=self.settings.runs_log
+            )
+            await self.automations.start()
+        if self.settings.service_socket is not None:
+            from renkei.apps.home.service import serve_home
+
+            self._tasks.append(asyncio.create_task(serve_home(self, self.settings.service_socket), name="home-service"))
+
+    async def stop(self) -> None:
+        if self.automations is not None:
+            await self.automations.stop()
+        if self.bridge is not None:
+            await self.bridge.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for waiting in self._waiting:
+            if not waiting.future.done():
+                waiting.future.set_exception(HomeError("offline", "the home app stopped"))
+        self._waiting.clear()
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        await self.start()
+        try:
+            await (stop.wait() if stop is not None else asyncio.Event().wait())
+        finally:
+            await self.stop()
+
+    async def _run_backend(self) -> None:
+        # A back end reconnects on its own; this guards against a bug ending it for good.
+        delay = self.settings.reconnect_min
+        while True:
+            try:
+                await self.backend.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                log.exception("home back end %s failed", self.backend.name)
+                self.state.set_online(False)
+                self.last_error = str(err)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.settings.reconnect_max)
+
+    async def _follow_home(self) -> None:
+        queue = self.state.watch()
+        try:
+            while True:
+                event = await queue.get()
+                kind = event["event"]
+                if kind == "offline" and not self._told_offline:
+                    self._told_offline = True
+                    await self.notify("home.offline", "warning", backend=self.backend.name)
+                elif kind == "online":
+                    if self._told_offline:
+                        self._told_offline = False
+                        await self.notify("home.online", "info", backend=self.backend.name)
+                    await self._flush_waiting()
+        finally:
+            self.state.unwatch(queue)
+
+    # -- commands ----------------------------------------------------------------------------
+    def max_age(self, command: HomeCommand) -> float:
+        return self.settings.unsafe_command_max_age if command.unsafe else self.settings.command_max_age
+
+    async def command(self, command: HomeCommand, *, wait: bool = True) -> Entity | None:
+        """Carry out a command now, or hold it while the home is offline (never past its max age).
+
+        Returns the entity as the home reports it afterwards (None if not known yet).
+        Raises HomeError naming what went wrong: unknown-entity, stale, offline, failed.
+        """
+        if self.state.online and self.state.entities and command.entity_id not in self.state.entities:
+            raise HomeError("unknown-entity", f"{command.entity_id}: no such device in the home ({self.backend.name})")
+        if not self.state.online:
+            future: asyncio.Future[Entity | None] = asyncio.get_running_loop().create_future()
+            self._waiting.append(_Waiting(command, future))
+            # Give up on it once it is too old, even if the home never comes back.
+            asyncio.get_running_loop().call_later(self.max_age(command), self._expire, command)
+            if not wait:
+                return None
+            return await future
+        return await self._send(command)
+
+    def _expire(self, command: HomeCommand) -> None:
+        for waiting in list(self._waiting):
+            if waiting.command is command:
+                self._waiting.remove(waiting)
+                err = self._stale_error(command)
+                if not waiting.future.done():
+                    waiting.future.set_exception(err)
+                self._spawn(self.notify("home.dropped", "warning", command=command.describe(), age=self.age(command)))
+
+    def age(self, command: HomeCommand) -> float:
+        return max(0.0, time.time() - command.issued_at)
+
+    def _stale_error(self, command: HomeCommand) -> HomeError:
+        return HomeError(
+            "stale",
+            f"{command.describe()}: dropped after {self.age(command):.1f} s (limit {self.max_age(command):.0f} s)",
+        )
+
+    async def _send(self, command: HomeCommand) -> Entity | None:
+        if self.age(command) > self.max_age(command):
+            await self.notify("home.dropped", "warning", command=command.describe(), age=self.age(command))
+            raise self._stale_error(command)
+        try:
+            await asyncio.wait_for(self.backend.execute(command), timeout=self.settings.command_timeout)
+        except TimeoutError:
+            raise HomeError(
+                "failed", f"{command.describe()}: the home did not answer in {self.settings.command_timeout:.0f} s"
+            ) from None
+        return self.state.entities.get(command.entity_id)
+
+    async def _flush_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for item in waiting:
+            if item.future.done():
+                continue
+            try:
+                item.future.set_result(await self._send(item.command))
+            except HomeError as err:
+                item.future.set_exception(err)
+            except Exception as err:
+                item.future.set_exception(HomeError("failed", f"{item.command.describe()}: {err}"))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.append(task)
+        task.add_done_callback(lambda t: self._tasks.remove(t) if t in self._tasks else None)
+
+    # -- telling the person -----------------------------------------------------------------
+    async def notify(self, key: str, level: str = "info", **values: Any) -> None:
+        """Post a notification for the person in en, zh-CN and ja. Never raises."""
+        await self.notify_texts(all_languages("home.title"), all_languages(key, **values), level)
+
+    async def notify_texts(self, title: dict[str, str], body: dict[str, str], level: str = "info") -> None:
+        note = {
+            "id": f"home-{int(time.time())}-{next(_ids)}",
+            "source": "home",
+            "level": level,
+            "title": title,
+            "body": body,
+        }
+        self.notifications = [*self.notifications[-49:], note]
+        try:
+            await self.client.publish({NOTIFICATION: json.dumps(note, ensure_ascii=False)})
+        except BrokerError as err:
+            log.warning("cannot post notification %s: %s", body.get("en", "")[:80], err)
+        except Exception:
+            log.exception("cannot post notification %s", body.get("en", "")[:80])
+
+
+async def run_home_app(client: VehicleClient, settings: HomeSettings, *, stop: asyncio.Event | None = None) -> None:
+    """The entry point `renkei run` calls: the home app until `stop` is set (or cancelled)."""
+    app = HomeApp(client, settings)
+    await app.run(stop)

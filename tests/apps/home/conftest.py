@@ -1,0 +1,169 @@
+"""Fixtures for the home app: a broker with the VSS 6.0 catalog, a stand-in vehicle that
+provides the actuators the home may touch, the home app's limited client, and a real
+Mosquitto on a free loopback port.
+
+Until renkei/vss/data/default.json exists the catalog is built from ../shared (VSS 6.0
+export + the platform overlay), so tests using `home_catalog` are marked `shared`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from renkei.broker import Broker, Principal
+from renkei.client import InProcessClient
+from renkei.vss import Catalog, Value
+
+REPO = Path(__file__).resolve().parents[3]
+SHARED = REPO.parent / "shared"
+# The scope `renkei run` gives the home app (renkei/runtime.py COMPONENT_SCOPES["home"]).
+HOME_SCOPE = (
+    "read actuate:Vehicle.Cabin.HVAC actuate:Vehicle.Cabin.Door "
+    "actuate:Vehicle.Powertrain.TractionBattery.Charging provide:Vehicle.Cabin.Infotainment.HMI.Notification"
+)
+VEHICLE_ACTUATORS = (
+    "Vehicle.Cabin.HVAC.IsAirConditioningActive",
+    "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature",
+    "Vehicle.Cabin.Door.*.*.IsLocked",
+    "Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging",
+)
+CAR_STATE: dict[str, Value] = {
+    "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed": 72.5,
+    "Vehicle.Powertrain.Range": 310_000,
+    "Vehicle.Powertrain.TractionBattery.Charging.IsCharging": False,
+    "Vehicle.Cabin.HVAC.AmbientAirTemperature": 18.5,
+    "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked": True,
+    "Vehicle.Cabin.HVAC.IsAirConditioningActive": False,
+    "Vehicle.CurrentLocation.Latitude": 35.70,
+    "Vehicle.CurrentLocation.Longitude": 139.70,
+    "Vehicle.Speed": 0.0,
+}
+
+
+@pytest.fixture(scope="session")
+def home_catalog() -> Catalog:
+    try:
+        from renkei.vss import load_default_catalog
+
+        return load_default_catalog()
+    except Exception:
+        if not (SHARED / "vss").is_dir():
+            pytest.fail(f"no default catalog and no shared VSS data at {SHARED}")
+        return Catalog.from_files(
+            [SHARED / "vss" / "vss_release_6.0.json"], [REPO / "renkei" / "vss" / "data" / "platform.vspec"]
+        )
+
+
+@pytest.fixture
+async def broker(home_catalog: Catalog) -> AsyncIterator[Broker]:
+    b = Broker(home_catalog)
+    await b.start()
+    yield b
+    await b.stop()
+
+
+class Vehicle:
+    """A stand-in for the vehicle adapter: it provides actuators and confirms what it is asked."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self.requests: list[dict[str, Value]] = []
+
+    async def on_actuate(self, values: dict[str, Value]) -> None:
+        self.requests.append(dict(values))
+        self.broker.publish(values)
+
+
+@pytest.fixture
+async def vehicle(broker: Broker) -> AsyncIterator[Vehicle]:
+    v = Vehicle(broker)
+    provider = broker.provide(VEHICLE_ACTUATORS, v.on_actuate, name="test-vehicle")
+    broker.publish(CAR_STATE)
+    yield v
+    provider.close()
+
+
+@pytest.fixture
+def home_client(broker: Broker) -> InProcessClient:
+    return InProcessClient(broker, principal=Principal.from_scope_string(HOME_SCOPE, subject="home"), name="home")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Mosquitto:
+    """A real Mosquitto (Debian package `mosquitto`) on a loopback port; restartable."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.conf = workdir / "mosquitto.conf"
+        self.conf.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            "max_packet_size 1048576\nlog_dest none\n"
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.proc = subprocess.Popen([binary, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mosquitto exited: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start listening within 10 s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        self.proc = None
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    if not (shutil.which("mosquitto") or Path("/usr/sbin/mosquitto").exists()):
+        pytest.fail("mosquitto is not installed: apt-get install mosquitto (scripts/system-deps.sh)")
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+async def wait_for(predicate: Any, timeout: float = 5.0, interval: float = 0.02) -> None:
+    """Poll until `predicate()` is true; fail with its last value otherwise."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def until() -> Any:
+    return wait_for
+
+
+@pytest.fixture
+def short_socket() -> Iterator[Path]:
+    # Unix socket paths are limited to about 100 bytes; pytest's tmp paths can be longer.
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="rk-home-") as tmp:
+        yield Path(tmp) / "home.sock"
