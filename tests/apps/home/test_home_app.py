@@ -1,6 +1,8 @@
 """The home app with the built-in simulated home: commands, notifications, outages, the
 service socket and the `renkei home` CLI, on a real broker with the home's limited token."""
 
+# ruff: noqa: ASYNC240 - the tests look at the socket file directly
+
 from __future__ import annotations
 
 import asyncio
@@ -61,7 +63,7 @@ async def test_commands_change_devices(running: HomeApp, until: Any) -> None:
     assert thermo is not None and thermo.attributes["temperature"] == 22.5
     await running.command(parse_state("cover.garage_door", "open"))
     assert running.state.entities["cover.garage_door"].state == "opening"
-    await until(lambda: running.state.entities["cover.garage_door"].state == "open", timeout=3)
+    await until(lambda: running.state.entities["cover.garage_door"].state == "open", within=3)
     with pytest.raises(HomeError, match="no such device"):
         await running.command(parse_state("light.attic", "on"))
 
