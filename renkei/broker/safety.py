@@ -5,7 +5,7 @@ state check. The broker consults them for every actuation, whoever asks.
 
     >>> rule = DEFAULT_RULES[0]
     >>> rule.pattern, rule.risky_values
-    ('Vehicle.Cabin.Door.**.IsOpen', (True,))
+    ('Vehicle.Cabin.Door.*.*.IsOpen', (True,))
 """
 
 from __future__ import annotations
@@ -43,33 +43,20 @@ class SafetyRule:
 
 
 DEFAULT_RULES: tuple[SafetyRule, ...] = (
+    # Door.RowN.Side.IsOpen only: windows and shades below a door may move while driving.
     SafetyRule(
-        "Vehicle.Cabin.Door.**.IsOpen",
+        "Vehicle.Cabin.Door.*.*.IsOpen", (True,), vehicle_is_moving, "doors cannot open while the vehicle moves"
+    ),
+    SafetyRule(
+        "Vehicle.Cabin.Door.*.*.IsLocked", (False,), vehicle_is_moving, "doors cannot unlock while the vehicle moves"
+    ),
+    SafetyRule(
+        "Vehicle.Body.Trunk.*.IsOpen", (True,), vehicle_is_moving, "the trunk cannot open while the vehicle moves"
+    ),
+    SafetyRule("Vehicle.Body.Hood.IsOpen", (True,), vehicle_is_moving, "the hood cannot open while the vehicle moves"),
+    SafetyRule(
+        "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.*.IsFlapOpen",
         (True,),
-        vehicle_is_moving,
-        "doors cannot open while the vehicle moves",
-    ),
-    SafetyRule(
-        "Vehicle.Cabin.Door.**.IsLocked",
-        (False,),
-        vehicle_is_moving,
-        "doors cannot unlock while the vehicle moves",
-    ),
-    SafetyRule(
-        "Vehicle.Body.Trunk.**.IsOpen",
-        (True,),
-        vehicle_is_moving,
-        "the trunk cannot open while the vehicle moves",
-    ),
-    SafetyRule(
-        "Vehicle.Body.Hood.IsOpen",
-        (True,),
-        vehicle_is_moving,
-        "the hood cannot open while the vehicle moves",
-    ),
-    SafetyRule(
-        "Vehicle.Powertrain.TractionBattery.Charging.ChargePortFlap",
-        ("OPEN",),
         vehicle_is_moving,
         "the charge port cannot open while the vehicle moves",
     ),

@@ -35,15 +35,21 @@ TREE: dict[str, Any] = {
                         "type": "branch",
                         "description": "doors",
                         "children": {
-                            side: {
+                            "Row1": {
                                 "type": "branch",
-                                "description": side,
+                                "description": "front doors",
                                 "children": {
-                                    "IsOpen": leaf("actuator", "boolean"),
-                                    "IsLocked": leaf("actuator", "boolean"),
+                                    side: {
+                                        "type": "branch",
+                                        "description": side,
+                                        "children": {
+                                            "IsOpen": leaf("actuator", "boolean"),
+                                            "IsLocked": leaf("actuator", "boolean"),
+                                        },
+                                    }
+                                    for side in ("DriverSide", "PassengerSide")
                                 },
                             }
-                            for side in ("DriverSide", "PassengerSide")
                         },
                     },
                 },

@@ -24,9 +24,9 @@ async def test_publish_and_get_batches_atomically(broker: Broker) -> None:
 
 
 async def test_get_accepts_branches_and_wildcards(broker: Broker) -> None:
-    broker.publish({"Vehicle.Cabin.Door.DriverSide.IsOpen": False})
-    got = broker.get(["Vehicle.Cabin.Door.*.IsOpen"])
-    assert set(got) == {"Vehicle.Cabin.Door.DriverSide.IsOpen", "Vehicle.Cabin.Door.PassengerSide.IsOpen"}
+    broker.publish({"Vehicle.Cabin.Door.Row1.DriverSide.IsOpen": False})
+    got = broker.get(["Vehicle.Cabin.Door.*.*.IsOpen"])
+    assert set(got) == {"Vehicle.Cabin.Door.Row1.DriverSide.IsOpen", "Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen"}
 
 
 @pytest.mark.parametrize(
@@ -124,10 +124,10 @@ async def test_batch_actuation_is_all_or_nothing(broker: Broker) -> None:
 async def test_claims_are_exclusive_and_released(broker: Broker) -> None:
     first = broker.provide(["Vehicle.Cabin.Door"])
     with pytest.raises(BrokerError) as caught:
-        broker.provide(["Vehicle.Cabin.Door.PassengerSide.IsOpen"])
+        broker.provide(["Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen"])
     assert caught.value.code is ErrorCode.ALREADY_EXISTS
     first.close()
-    broker.provide(["Vehicle.Cabin.Door.PassengerSide.IsOpen"])
+    broker.provide(["Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen"])
 
 
 async def test_provider_leaving_tells_subscribers_values_are_gone(broker: Broker) -> None:
@@ -157,12 +157,12 @@ async def test_safety_rules_refuse_doors_while_moving(broker: Broker) -> None:
     broker.provide(["Vehicle.Cabin.Door"], ok)
     broker.publish({"Vehicle.Speed": 40})
     with pytest.raises(BrokerError) as caught:
-        await broker.actuate({"Vehicle.Cabin.Door.DriverSide.IsOpen": True})
+        await broker.actuate({"Vehicle.Cabin.Door.Row1.DriverSide.IsOpen": True})
     assert caught.value.code is ErrorCode.FAILED_PRECONDITION
     assert "while the vehicle moves" in caught.value.message
-    await broker.actuate({"Vehicle.Cabin.Door.DriverSide.IsLocked": True})  # locking is always fine
+    await broker.actuate({"Vehicle.Cabin.Door.Row1.DriverSide.IsLocked": True})  # locking is always fine
     broker.publish({"Vehicle.Speed": 0})
-    await broker.actuate({"Vehicle.Cabin.Door.DriverSide.IsOpen": True})
+    await broker.actuate({"Vehicle.Cabin.Door.Row1.DriverSide.IsOpen": True})
 
 
 async def test_threadsafe_publish(broker: Broker) -> None:

@@ -23,8 +23,10 @@ async def test_new_subscription_first_receives_current_values(broker: Broker) ->
 
 async def test_wildcard_and_branch_subscriptions(broker: Broker) -> None:
     sub = broker.subscribe(["Vehicle.Cabin.Door.**.IsLocked"])
-    broker.publish({"Vehicle.Cabin.Door.DriverSide.IsLocked": True, "Vehicle.Cabin.Door.DriverSide.IsOpen": False})
-    assert set(await anext(sub)) == {"Vehicle.Cabin.Door.DriverSide.IsLocked"}
+    broker.publish(
+        {"Vehicle.Cabin.Door.Row1.DriverSide.IsLocked": True, "Vehicle.Cabin.Door.Row1.DriverSide.IsOpen": False}
+    )
+    assert set(await anext(sub)) == {"Vehicle.Cabin.Door.Row1.DriverSide.IsLocked"}
 
 
 @pytest.mark.parametrize(
