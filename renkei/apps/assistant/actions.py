@@ -1,0 +1,450 @@
+"""Commands → signal changes: where "my window" becomes a VSS path and a value.
+
+Flow: a `Command` from understanding.py, the seat the voice came from and the
+conversation so far → `plan` reads the current values it needs through the
+client and returns a `Plan` (the signal changes, or a question answered, or a
+refusal with its reason) → `Assistant` (assistant.py) checks scopes and actuates.
+
+    plan = await planner.plan(Command("Window", {"state": "open", "zone": "mine"}, ""), seat="passenger")
+    plan.changes   # {'Vehicle.Cabin.Door.Row1.PassengerSide.Window.Position': 100}
+
+Conventions (also in docs/assistant.md): window position 0 = closed, 100 = fully
+open; seat heating levels 1/2/3 = 33/67/100 % (ventilation is negative); fan
+levels 0–10 = 0–100 %; a command with no zone acts on the speaker's seat, except
+ambient light (all zones) and cabin-wide switches (A/C, defrost …).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from renkei.apps.assistant import replies
+from renkei.apps.assistant.settings import SEATS, AssistantSettings
+from renkei.apps.assistant.understanding import Command
+from renkei.client import VehicleClient
+from renkei.vss import Value
+
+HVAC = "Vehicle.Cabin.HVAC"
+STATION = {
+    "driver": f"{HVAC}.Station.Row1.Driver",
+    "passenger": f"{HVAC}.Station.Row1.Passenger",
+    "rear-left": f"{HVAC}.Station.Row2.Driver",
+    "rear-right": f"{HVAC}.Station.Row2.Passenger",
+}
+SEAT = {
+    "driver": "Vehicle.Cabin.Seat.Row1.DriverSide",
+    "passenger": "Vehicle.Cabin.Seat.Row1.PassengerSide",
+    "rear-left": "Vehicle.Cabin.Seat.Row2.DriverSide",
+    "rear-right": "Vehicle.Cabin.Seat.Row2.PassengerSide",
+}
+DOOR = {
+    "driver": "Vehicle.Cabin.Door.Row1.DriverSide",
+    "passenger": "Vehicle.Cabin.Door.Row1.PassengerSide",
+    "rear-left": "Vehicle.Cabin.Door.Row2.DriverSide",
+    "rear-right": "Vehicle.Cabin.Door.Row2.PassengerSide",
+}
+AMBIENT = {
+    "driver": "Vehicle.Cabin.Light.AmbientLight.Row1.DriverSide",
+    "passenger": "Vehicle.Cabin.Light.AmbientLight.Row1.PassengerSide",
+    "rear-left": "Vehicle.Cabin.Light.AmbientLight.Row2.DriverSide",
+    "rear-right": "Vehicle.Cabin.Light.AmbientLight.Row2.PassengerSide",
+}
+GLOBAL_SWITCHES = {
+    "ac": f"{HVAC}.IsAirConditioningActive",
+    "front_defrost": f"{HVAC}.IsFrontDefrosterActive",
+    "rear_defrost": f"{HVAC}.IsRearDefrosterActive",
+    "recirculation": f"{HVAC}.IsRecirculationActive",
+    "dome_light": "Vehicle.Cabin.Light.IsDomeOn",
+    "headlights": "Vehicle.Body.Lights.Beam.Low.IsOn",
+    "high_beam": "Vehicle.Body.Lights.Beam.High.IsOn",
+    "hazard": "Vehicle.Body.Lights.Hazard.IsSignaling",
+    "fog_lights": "Vehicle.Body.Lights.Fog.Front.IsOn",
+}
+VOLUME = "Vehicle.Cabin.Infotainment.Media.Volume"
+CHARGING = "Vehicle.Powertrain.TractionBattery.Charging"
+CHARGE_LIMIT = f"{CHARGING}.ChargeLimit"
+START_STOP = f"{CHARGING}.StartStopCharging"
+CABLE = f"{CHARGING}.ChargingPort.AnyPosition.IsChargingCableConnected"
+DESTINATION_LAT = "Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Latitude"
+DESTINATION_LON = "Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Longitude"
+TRUNK = {"rear": "Vehicle.Body.Trunk.Rear.IsOpen", "front": "Vehicle.Body.Trunk.Front.IsOpen"}
+SPEED = "Vehicle.Speed"
+IS_MOVING = "Vehicle.IsMoving"
+
+ZONE_SEATS: dict[str, tuple[str, ...]] = {
+    "driver": ("driver",),
+    "passenger": ("passenger",),
+    "rear_left": ("rear-left",),
+    "rear_right": ("rear-right",),
+    "rear": ("rear-left", "rear-right"),
+    "front": ("driver", "passenger"),
+    "all": SEATS,
+}
+HEAT_PERCENT = {0: 0, 1: 33, 2: 67, 3: 100}
+SEAT_STEP_MM = 20
+FAN_STEP = 10
+VOLUME_STEP = 10
+WINDOW_STEP = 20
+# Used when the car has not reported a value yet, so a relative command still does something sane.
+FALLBACK: dict[str, float] = {"temperature": 22.0, "fan": 30, "volume": 30, "seat_position": 250, "window": 0}
+
+
+@dataclass
+class Plan:
+    """What one command does: signal changes and what to say, or a refusal."""
+
+    changes: dict[str, Value] = field(default_factory=dict)
+    reply: str = ""
+    refusal: str = ""  # non-empty: say this instead, change nothing
+    reads: tuple[str, ...] = ()  # paths a question read (scope-checked like writes)
+    memory: Command | None = None  # what a follow-up ("warmer", "the passenger too") refers to
+    seats: tuple[str, ...] = ()
+
+
+@dataclass
+class Conversation:
+    """What a follow-up may refer to, per seat; forgotten after `follow_up_seconds`."""
+
+    last: Command | None = None
+    seats: tuple[str, ...] = ()
+    at: float = 0.0
+    muted_volume: int | None = None
+
+    def recent(self, window: float) -> Command | None:
+        if self.last is None or time.monotonic() - self.at > window:
+            return None
+        return self.last
+
+
+def _int(value: Any) -> int:
+    return round(float(value))
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+class Planner:
+    def __init__(self, client: VehicleClient, settings: AssistantSettings) -> None:
+        self.client = client
+        self.settings = settings
+
+    async def _values(self, paths: Sequence[str]) -> dict[str, Value | None]:
+        try:
+            got = await self.client.get(paths)
+        except Exception:
+            return dict.fromkeys(paths)
+        return {p: (dp.value if dp is not None else None) for p, dp in got.items()}
+
+    async def _value(self, path: str) -> Value | None:
+        return (await self._values([path])).get(path)
+
+    async def moving(self) -> bool:
+        values = await self._values([SPEED, IS_MOVING])
+        speed = values.get(SPEED)
+        if isinstance(speed, int | float) and not isinstance(speed, bool) and abs(speed) > 3.0:
+            return True
+        return values.get(IS_MOVING) is True
+
+    def seats_for(self, slots: Mapping[str, Any], seat: str, default: Sequence[str] | None = None) -> tuple[str, ...]:
+        zone = slots.get("zone")
+        if zone == "mine" or (zone is None and default is None):
+            return (seat,)
+        if zone is None:
+            return tuple(default or (seat,))
+        return ZONE_SEATS.get(str(zone), (seat,))
+
+    async def plan(
+        self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Sequence[str] | None = None
+    ) -> Plan:
+        handler = getattr(self, f"_plan_{cmd.intent}", None)
+        if handler is None:
+            return Plan(refusal=replies.say("not_understood", lang))
+        result: Plan = await handler(cmd, seat, lang, convo, tuple(seats) if seats else None)
+        return result
+
+    # -- climate ----------------------------------------------------------------------------
+    async def _plan_SetTemperature(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        value = float(cmd.slots["temperature"])
+        changes: dict[str, Value] = {f"{STATION[s]}.Temperature": value for s in chosen}
+        reply = replies.say("temp_set", lang, zones=replies.seat_names(chosen, lang), value=replies.number(value))
+        return Plan(changes, reply, memory=cmd, seats=chosen)
+
+    async def _plan_AdjustTemperature(
+        self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any
+    ) -> Plan:
+        if seats is None and "zone" not in cmd.slots:
+            last = convo.recent(self.settings.follow_up_seconds)
+            if last is not None and last.intent in ("SetTemperature", "AdjustTemperature"):
+                seats = convo.seats
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        step = float(cmd.slots.get("delta") or self.settings.temperature_step)
+        sign = 1 if cmd.slots.get("direction") == "up" else -1
+        paths = [f"{STATION[s]}.Temperature" for s in chosen]
+        now = await self._values(paths)
+        changes: dict[str, Value] = {}
+        for path in paths:
+            current = now.get(path)
+            base = float(current) if isinstance(current, int | float) else FALLBACK["temperature"]
+            changes[path] = _clamp(base + sign * step, 16.0, 32.0)
+        first = float(next(iter(changes.values())))  # type: ignore[arg-type]
+        reply = replies.say("temp_set", lang, zones=replies.seat_names(chosen, lang), value=replies.number(first))
+        return Plan(changes, reply, memory=cmd, seats=chosen)
+
+    async def _plan_SetFan(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        value = _int(cmd.slots["percent"]) if "percent" in cmd.slots else _int(cmd.slots["fan_level"]) * 10
+        value = int(_clamp(value, 0, 100))
+        changes: dict[str, Value] = {f"{STATION[s]}.FanSpeed": value for s in chosen}
+        reply = replies.say("fan_set", lang, zones=replies.seat_names(chosen, lang), value=value)
+        return Plan(changes, reply, memory=cmd, seats=chosen)
+
+    async def _plan_AdjustFan(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        sign = 1 if cmd.slots.get("direction") == "up" else -1
+        paths = [f"{STATION[s]}.FanSpeed" for s in chosen]
+        now = await self._values(paths)
+        changes: dict[str, Value] = {}
+        for path in paths:
+            current = now.get(path)
+            base = float(current) if isinstance(current, int | float) else FALLBACK["fan"]
+            changes[path] = int(_clamp(base + sign * FAN_STEP, 0, 100))
+        reply = replies.say("fan_set", lang, zones=replies.seat_names(chosen, lang), value=next(iter(changes.values())))
+        return Plan(changes, reply, memory=cmd, seats=chosen)
+
+    # -- switches -----------------------------------------------------------------------------
+    async def _plan_Switch(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        device = str(cmd.slots.get("device"))
+        on = cmd.slots.get("state") == "on"
+        zone = cmd.slots.get("zone")
+        if device == "front_defrost" and zone == "rear":
+            device = "rear_defrost"  # "the rear defroster": the zone words name the rear window
+        key = "switch_on" if on else "switch_off"
+        if device in GLOBAL_SWITCHES:
+            changes: dict[str, Value] = {GLOBAL_SWITCHES[device]: on}
+            return Plan(changes, replies.say(key, lang, device=replies.device_name(device, lang)), memory=cmd)
+        if device == "ambient_light":
+            chosen = seats or self.seats_for(cmd.slots, seat, default=SEATS)
+            changes = {f"{AMBIENT[s]}.IsLightOn": on for s in chosen}
+            return Plan(changes, replies.say(key, lang, device=replies.device_name(device, lang)), memory=cmd)
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        if device == "seat_heating":
+            value = HEAT_PERCENT[2] if on else 0
+        elif device == "seat_ventilation":
+            value = -HEAT_PERCENT[2] if on else 0
+        else:
+            return Plan(refusal=replies.say("not_understood", lang))
+        changes = {f"{SEAT[s]}.HeatingCooling": value for s in chosen}
+        name = replies.device_name(device, lang)
+        zones = replies.seat_names(chosen, lang)
+        sep = {"en": " ", "ja": "の"}.get(lang, "")
+        text = replies.say(key, lang, device=f"{zones}{sep}{name if lang != 'en' else name.lower()}")
+        return Plan(changes, text, memory=cmd, seats=chosen)
+
+    async def _plan_SetSeatHeating(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        level = int(_clamp(_int(cmd.slots.get("heat_level", 2)), 0, 3))
+        changes: dict[str, Value] = {f"{SEAT[s]}.HeatingCooling": HEAT_PERCENT[level] for s in chosen}
+        reply = replies.say("seat_heat_set", lang, zones=replies.seat_names(chosen, lang), value=level)
+        return Plan(changes, reply, memory=Command("SetSeatHeating", {"heat_level": level}, cmd.text), seats=chosen)
+
+    async def _plan_SeatMove(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        if "driver" in chosen and await self.moving():
+            return Plan(refusal=replies.say("refused_moving", lang, reason=replies.reason("seat_moving", lang)))
+        sign = 1 if cmd.slots.get("direction") == "forward" else -1
+        paths = [f"{SEAT[s]}.Position" for s in chosen]
+        now = await self._values(paths)
+        changes: dict[str, Value] = {}
+        for path in paths:
+            current = now.get(path)
+            base = float(current) if isinstance(current, int | float) else FALLBACK["seat_position"]
+            # VSS: Position 0 is the front-most position, so forward lowers it.
+            changes[path] = int(_clamp(base - sign * SEAT_STEP_MM, 0, 65535))
+        return Plan(
+            changes, replies.say("seat_moved", lang, zones=replies.seat_names(chosen, lang)), memory=cmd, seats=chosen
+        )
+
+    # -- body -----------------------------------------------------------------------------------
+    async def _plan_SetWindow(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        value = int(_clamp(_int(cmd.slots["percent"]), 0, 100))
+        changes: dict[str, Value] = {f"{DOOR[s]}.Window.Position": value for s in chosen}
+        reply = replies.say("window_set", lang, zones=replies.seat_names(chosen, lang), value=value)
+        return Plan(changes, reply, memory=Command("SetWindow", {"percent": value}, cmd.text), seats=chosen)
+
+    async def _plan_Window(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        opening = cmd.slots.get("state") == "open"
+        changes: dict[str, Value] = {f"{DOOR[s]}.Window.Position": 100 if opening else 0 for s in chosen}
+        key = "window_open" if opening else "window_close"
+        memory = Command("SetWindow", {"percent": 100 if opening else 0}, cmd.text)
+        return Plan(
+            changes, replies.say(key, lang, zones=replies.seat_names(chosen, lang)), memory=memory, seats=chosen
+        )
+
+    async def _plan_Lock(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        lock = cmd.slots.get("state") == "lock"
+        changes: dict[str, Value] = {f"{DOOR[s]}.IsLocked": lock for s in SEATS}
+        return Plan(changes, replies.say("locked" if lock else "unlocked", lang))
+
+    async def _plan_Door(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        opening = cmd.slots.get("state") == "open"
+        changes: dict[str, Value] = {f"{DOOR[s]}.IsOpen": opening for s in chosen}
+        key = "door_open" if opening else "door_close"
+        return Plan(changes, replies.say(key, lang, zones=replies.seat_names(chosen, lang)), seats=chosen)
+
+    async def _plan_Trunk(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        opening = cmd.slots.get("state") == "open"
+        path = TRUNK.get(str(cmd.slots.get("trunk", "rear")), TRUNK["rear"])
+        return Plan({path: opening}, replies.say("trunk_open" if opening else "trunk_close", lang))
+
+    async def _plan_SetAmbientColor(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        chosen = seats or self.seats_for(cmd.slots, seat, default=SEATS)
+        color = str(cmd.slots["color"])
+        changes: dict[str, Value] = {}
+        for s in chosen:
+            changes[f"{AMBIENT[s]}.Color"] = color
+            changes[f"{AMBIENT[s]}.IsLightOn"] = True
+        return Plan(changes, replies.say("ambient_color", lang, value=replies.color_name(color, lang)), seats=chosen)
+
+    # -- media ---------------------------------------------------------------------------------
+    async def _plan_SetVolume(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        value = int(_clamp(_int(cmd.slots["percent"]), 0, 100))
+        return Plan({VOLUME: value}, replies.say("volume_set", lang, value=value), memory=cmd)
+
+    async def _plan_AdjustVolume(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        current = await self._value(VOLUME)
+        base = float(current) if isinstance(current, int | float) else FALLBACK["volume"]
+        sign = 1 if cmd.slots.get("direction") == "up" else -1
+        value = int(_clamp(base + sign * VOLUME_STEP, 0, 100))
+        return Plan({VOLUME: value}, replies.say("volume_set", lang, value=value), memory=cmd)
+
+    async def _plan_Mute(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        if cmd.slots.get("state") == "mute":
+            current = await self._value(VOLUME)
+            if isinstance(current, int) and current > 0:
+                convo.muted_volume = current
+            return Plan({VOLUME: 0}, replies.say("muted", lang))
+        value = convo.muted_volume or int(FALLBACK["volume"])
+        return Plan({VOLUME: value}, replies.say("volume_set", lang, value=value))
+
+    # -- energy -------------------------------------------------------------------------------------
+    async def _plan_SetChargeLimit(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        value = int(_clamp(_int(cmd.slots["percent"]), 0, 100))
+        return Plan({CHARGE_LIMIT: value}, replies.say("charge_limit", lang, value=value))
+
+    async def _plan_Charging(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        start = cmd.slots.get("state") == "start"
+        if start and await self._value(CABLE) is False:
+            return Plan(refusal=replies.say("refused_state", lang, reason=replies.reason("no_cable", lang)))
+        return Plan(
+            {START_STOP: "START" if start else "STOP"},
+            replies.say("charging_start" if start else "charging_stop", lang),
+        )
+
+    # -- navigation ----------------------------------------------------------------------------------
+    async def _plan_Navigate(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        place = str(cmd.slots.get("place"))
+        where = self.settings.places.get(place)
+        name = replies.place_name(place, lang)
+        if where is None:
+            return Plan(refusal=replies.say("refused_state", lang, reason=name))
+        changes: dict[str, Value] = {DESTINATION_LAT: float(where[0]), DESTINATION_LON: float(where[1])}
+        return Plan(changes, replies.say("navigate", lang, value=name))
+
+    # -- questions ---------------------------------------------------------------------------------------
+    async def _plan_Query(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        what = str(cmd.slots.get("what"))
+        unknown = replies.say("unknown_value", lang)
+        if what == "range":
+            paths: tuple[str, ...] = ("Vehicle.Powertrain.TractionBattery.Range", "Vehicle.Powertrain.Range")
+            values = await self._values(paths)
+            metres = next((v for v in values.values() if isinstance(v, int | float)), None)
+            text = unknown if metres is None else replies.say("range", lang, value=round(float(metres) / 1000))
+            return Plan(reply=text, reads=paths)
+        if what == "battery":
+            paths = (
+                "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed",
+                "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current",
+            )
+            values = await self._values(paths)
+            soc = next((v for v in values.values() if isinstance(v, int | float)), None)
+            text = unknown if soc is None else replies.say("battery", lang, value=round(float(soc)))
+            return Plan(reply=text, reads=paths)
+        if what in ("cabin_temperature", "outside_temperature"):
+            path = f"{HVAC}.AmbientAirTemperature" if what == "cabin_temperature" else "Vehicle.Exterior.AirTemperature"
+            value = await self._value(path)
+            if not isinstance(value, int | float):
+                return Plan(reply=unknown, reads=(path,))
+            return Plan(reply=replies.say(what, lang, value=replies.number(round(float(value), 1))), reads=(path,))
+        if what == "doors":
+            paths = tuple(f"{DOOR[s]}.{leaf}" for s in SEATS for leaf in ("IsOpen", "IsLocked"))
+            values = await self._values(paths)
+            if all(v is None for v in values.values()):
+                return Plan(reply=unknown, reads=paths)
+            open_or_unlocked = [
+                s
+                for s in SEATS
+                if values.get(f"{DOOR[s]}.IsOpen") is True or values.get(f"{DOOR[s]}.IsLocked") is False
+            ]
+            if not open_or_unlocked:
+                return Plan(reply=replies.say("doors_locked", lang), reads=paths)
+            names = replies.seat_names(open_or_unlocked, lang)
+            return Plan(reply=replies.say("doors_unlocked", lang, value=names), reads=paths)
+        if what == "charging":
+            paths = (f"{CHARGING}.IsCharging", f"{CHARGING}.TimeToComplete")
+            values = await self._values(paths)
+            if values.get(paths[0]) is True:
+                seconds = values.get(paths[1])
+                minutes = round(float(seconds) / 60) if isinstance(seconds, int | float) else "?"
+                return Plan(reply=replies.say("charging_yes", lang, value=minutes), reads=paths)
+            if values.get(paths[0]) is False:
+                return Plan(reply=replies.say("charging_no", lang), reads=paths)
+            return Plan(reply=unknown, reads=paths)
+        return Plan(refusal=replies.say("not_understood", lang))
+
+    # -- follow-ups ---------------------------------------------------------------------------------------
+    async def _plan_FollowZone(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        last = convo.recent(self.settings.follow_up_seconds)
+        if last is None:
+            return Plan(refusal=replies.say("no_context", lang))
+        chosen = self.seats_for(cmd.slots, seat)
+        return await self.plan(last, seat, lang, convo, seats=chosen)
+
+    async def _plan_FollowAdjust(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        last = convo.recent(self.settings.follow_up_seconds)
+        up = cmd.slots.get("direction") == "up"
+        if last is None:
+            return Plan(refusal=replies.say("no_context", lang))
+        direction = "up" if up else "down"
+        if last.intent in ("SetTemperature", "AdjustTemperature"):
+            if last.intent == "AdjustTemperature" and last.slots.get("direction") == "down":
+                direction = "down" if up else "up"  # "cooler" then "more" = cooler still
+            follow = Command("AdjustTemperature", {"direction": direction}, cmd.text)
+        elif last.intent in ("SetFan", "AdjustFan"):
+            if last.intent == "AdjustFan" and last.slots.get("direction") == "down":
+                direction = "down" if up else "up"
+            follow = Command("AdjustFan", {"direction": direction}, cmd.text)
+        elif last.intent in ("SetVolume", "AdjustVolume"):
+            if last.intent == "AdjustVolume" and last.slots.get("direction") == "down":
+                direction = "down" if up else "up"
+            follow = Command("AdjustVolume", {"direction": direction}, cmd.text)
+        elif last.intent == "SetSeatHeating":
+            level = int(last.slots.get("heat_level", 2)) + (1 if up else -1)
+            follow = Command("SetSeatHeating", {"heat_level": int(_clamp(level, 0, 3))}, cmd.text)
+        elif last.intent == "SetWindow":
+            percent = int(last.slots.get("percent", 0)) + (WINDOW_STEP if up else -WINDOW_STEP)
+            follow = Command("SetWindow", {"percent": int(_clamp(percent, 0, 100))}, cmd.text)
+        elif last.intent == "SeatMove":
+            same = last.slots.get("direction", "forward")
+            other = "backward" if same == "forward" else "forward"
+            follow = Command("SeatMove", {"direction": same if up else other}, cmd.text)
+        else:
+            return Plan(refusal=replies.say("no_context", lang))
+        return await self.plan(follow, seat, lang, convo, seats=convo.seats or None)

@@ -1,0 +1,159 @@
+"""The assistant as a vehicle app: provider of `HMI.AssistantRequest`, publisher of `HMI.AssistantReply`.
+
+Flow: the cockpit (or the CLI, or a phone) actuates AssistantRequest with JSON
+``{"id", "text", "lang", "seat", "speaker"}`` → the assistant understands and acts
+through the client → it publishes ``{"id", "text", "lang", "speaker", "changes",
+"home", "refusals"}`` on AssistantReply. A request it cannot read gets a reply with
+``"error"`` naming what was wrong. When a voice is recognised (`announce_speaker`)
+the assistant actuates `HMI.ActiveProfile` to that person's name.
+
+    await run_assistant(client, AssistantSettings(), stop=stop_event)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from renkei.apps.assistant.assistant import AskResult, Assistant, AssistantInputError
+from renkei.apps.assistant.settings import AssistantSettings
+from renkei.client import BrokerError, VehicleClient
+from renkei.vss import Value
+
+log = logging.getLogger(__name__)
+
+HMI = "Vehicle.Cabin.Infotainment.HMI"
+REQUEST = f"{HMI}.AssistantRequest"
+REPLY = f"{HMI}.AssistantReply"
+ACTIVE_PROFILE = f"{HMI}.ActiveProfile"
+MAX_REQUEST_BYTES = 8192
+
+
+class RequestError(ValueError):
+    """An AssistantRequest that cannot be served; the message names the field and the rule."""
+
+
+def parse_request(raw: Value | None) -> dict[str, Any]:
+    if not isinstance(raw, str):
+        raise RequestError("AssistantRequest must be JSON text")
+    if len(raw.encode("utf-8", "replace")) > MAX_REQUEST_BYTES:
+        raise RequestError(f"AssistantRequest exceeds {MAX_REQUEST_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except ValueError as err:
+        raise RequestError(f"AssistantRequest is not valid JSON ({err.msg})") from None
+    if not isinstance(data, dict):
+        raise RequestError("AssistantRequest must be a JSON object")
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise RequestError("AssistantRequest.text must be a non-empty string")
+    request_id = data.get("id", "")
+    if not isinstance(request_id, str | int) or isinstance(request_id, bool):
+        raise RequestError("AssistantRequest.id must be a string or an integer")
+    lang = data.get("lang") or "en"
+    seat = data.get("seat") or "driver"
+    speaker = data.get("speaker")
+    for name, value in (("lang", lang), ("seat", seat)):
+        if not isinstance(value, str):
+            raise RequestError(f"AssistantRequest.{name} must be a string")
+    if speaker is not None and not isinstance(speaker, str):
+        raise RequestError("AssistantRequest.speaker must be a string or null")
+    return {"id": request_id, "text": text, "lang": lang, "seat": seat, "speaker": speaker}
+
+
+def reply_json(request_id: Any, result: AskResult) -> str:
+    body = result.as_dict()
+    body["id"] = request_id
+    return json.dumps(body, ensure_ascii=False)
+
+
+class AssistantService:
+    """Serves AssistantRequest; also the place audio pipelines report recognised speakers to."""
+
+    def __init__(self, client: VehicleClient, settings: AssistantSettings, assistant: Assistant | None = None) -> None:
+        self.client = client
+        self.settings = settings
+        self.assistant = assistant or Assistant(client, settings)
+        self.active_profile: str | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def on_request(self, values: dict[str, Value]) -> None:
+        raw = values.get(REQUEST)
+        try:
+            request = parse_request(raw)
+        except RequestError as err:
+            await self._publish({"id": _id_of(raw), "error": str(err)})
+            return
+        # Answer outside the actuation call: the cockpit's request returns at once even when
+        # the LLM fallback takes seconds.
+        task = asyncio.create_task(self._answer(request))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, request: dict[str, Any]) -> None:
+        try:
+            result = await self.assistant.handle_text(
+                request["text"], lang=request["lang"], seat=request["seat"], speaker=request["speaker"]
+            )
+        except AssistantInputError as err:
+            await self._publish({"id": request["id"], "error": str(err)})
+            return
+        except Exception as err:  # one bad request never stops the assistant
+            log.exception("assistant request failed")
+            await self._publish({"id": request["id"], "error": f"internal error: {type(err).__name__}"})
+            return
+        await self._publish_text(reply_json(request["id"], result))
+
+    async def _publish(self, body: dict[str, Any]) -> None:
+        await self._publish_text(json.dumps(body, ensure_ascii=False))
+
+    async def _publish_text(self, text: str) -> None:
+        try:
+            await self.client.publish({REPLY: text})
+        except BrokerError as err:
+            log.warning("assistant: cannot publish the reply: %s", err)
+
+    async def announce_speaker(self, name: str | None) -> None:
+        """A voice was recognised (or not): the cockpit follows that person's profile."""
+        profile = name or "guest"
+        if profile == self.active_profile:
+            return
+        try:
+            await self.client.actuate({ACTIVE_PROFILE: profile})
+            self.active_profile = profile
+        except BrokerError as err:
+            log.info("assistant: ActiveProfile not changed (%s)", err)
+
+    async def drain(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _id_of(raw: Value | None) -> Any:
+    if isinstance(raw, str):
+        with contextlib.suppress(ValueError):
+            data = json.loads(raw)
+            if isinstance(data, dict) and isinstance(data.get("id"), str | int):
+                return data["id"]
+    return None
+
+
+async def run_assistant(
+    client: VehicleClient, settings: AssistantSettings, *, stop: asyncio.Event | None = None
+) -> None:
+    """Serve the assistant until `stop` is set (or forever). The entry point `renkei run` calls."""
+    service = AssistantService(client, settings)
+    await asyncio.to_thread(service.assistant.understander.warm_up)
+    provider = await client.provide([REQUEST, REPLY], service.on_request)
+    log.info("assistant: serving %s", REQUEST)
+    try:
+        if stop is None:
+            await asyncio.Event().wait()
+        else:
+            await stop.wait()
+    finally:
+        provider.close()
+        await service.drain()

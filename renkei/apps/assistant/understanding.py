@@ -1,0 +1,331 @@
+"""Understanding: text in one language → car commands and home commands.
+
+Flow: the whole utterance is matched against our car templates (hassil, one YAML
+file per language in ``templates/``); when that fails it is cut at the joints a
+speaker uses to chain requests ("and", "然后", "、", "…て") and every piece must
+match on its own, so "turn on the AC and open my window" yields two commands.
+A piece the car templates do not know is tried against the home domain from
+``home-assistant-intents`` and becomes a `HomeCommand` for the home app.
+
+    understander = Understander()
+    result = understander.parse("把温度调到二十二度，然后打开座椅加热", "zh-CN")
+    [c.intent for c in result.commands]     # ['SetTemperature', 'Switch']
+
+Nothing here touches the car: `actions.py` turns commands into signal changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from hassil import Intents, RangeSlotList, SlotList, TextSlotList, recognize_best
+from hassil.intents import RangeFractionType
+
+LANGS: tuple[str, ...] = ("en", "zh-CN", "ja")
+MAX_TEXT_CHARS = 500  # longer input is no spoken command; refuse rather than spend time on it
+
+# Number slots shared by every language; hassil reads digits and number words for each.
+RANGE_LISTS: dict[str, SlotList] = {
+    "temperature": RangeSlotList(name="temperature", start=16, stop=32, fraction_type=RangeFractionType.HALVES),
+    "delta": RangeSlotList(name="delta", start=1, stop=5),
+    "fan_level": RangeSlotList(name="fan_level", start=0, stop=10),
+    "percent": RangeSlotList(name="percent", start=0, stop=100),
+    "heat_level": RangeSlotList(name="heat_level", start=0, stop=3),
+}
+
+# Where a speaker joins two requests. Pieces between joints must each match.
+_JOINTS: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"\s*(?:[,;.]|\band then\b|\bthen\b|\band also\b|\band\b|\balso\b|\bplus\b|\bas well as\b)\s*"),
+    "zh-CN": re.compile(r"(?:[，,、；;。.]|然后|并且|同时|接着|还有|顺便|另外|以及|再把|再将|和|并|再|还|也)"),
+    "ja": re.compile(r"(?:[、，,。.]|それから|そして|ついでに|それと|あと|また|(?<=[てで])(?=.))"),
+}
+# Joints that carry meaning and stay with the following piece ("also the passenger side").
+_KEEP_JOINT = {"zh-CN": {"也", "还", "再"}, "en": set(), "ja": set()}
+
+
+class UnderstandingError(ValueError):
+    """The input cannot be understood at all (wrong type, unknown language, too long)."""
+
+
+@dataclass(frozen=True)
+class HomeDevice:
+    """A device of the home the home app exposes, named as the household says it."""
+
+    name: str
+    domain: str  # Home Assistant domain: light, switch, cover, climate, lock, fan, media_player …
+    area: str = ""
+    entity_id: str = ""
+
+
+DEFAULT_HOME_DEVICES: tuple[HomeDevice, ...] = (
+    HomeDevice("garage door", "cover", "garage", "cover.garage_door"),
+    HomeDevice("车库门", "cover", "车库", "cover.garage_door"),
+    HomeDevice("ガレージ", "cover", "ガレージ", "cover.garage_door"),
+    HomeDevice("porch light", "light", "porch", "light.porch"),
+    HomeDevice("门廊灯", "light", "门廊", "light.porch"),
+    HomeDevice("玄関の電気", "light", "玄関", "light.porch"),
+    HomeDevice("front door", "lock", "hallway", "lock.front_door"),
+    HomeDevice("前门", "lock", "门厅", "lock.front_door"),
+    HomeDevice("thermostat", "climate", "living room", "climate.living_room"),
+    HomeDevice("空调", "climate", "客厅", "climate.living_room"),
+    HomeDevice("エアコン", "climate", "リビング", "climate.living_room"),
+    HomeDevice("coffee maker", "switch", "kitchen", "switch.coffee_maker"),
+    HomeDevice("咖啡机", "switch", "厨房", "switch.coffee_maker"),
+    HomeDevice("コーヒーメーカー", "switch", "キッチン", "switch.coffee_maker"),
+    HomeDevice("water heater", "switch", "bathroom", "switch.water_heater"),
+    HomeDevice("热水器", "switch", "浴室", "switch.water_heater"),
+    HomeDevice("給湯器", "switch", "浴室", "switch.water_heater"),
+)
+DEFAULT_HOME_AREAS: dict[str, tuple[str, ...]] = {
+    "en": ("living room", "kitchen", "bedroom", "garage", "porch", "hallway", "bathroom", "garden"),
+    "zh-CN": ("客厅", "厨房", "卧室", "车库", "门廊", "门厅", "浴室", "花园"),
+    "ja": ("リビング", "キッチン", "寝室", "ガレージ", "玄関", "浴室", "庭"),
+}
+# Home intents handed on; the rest of the Home Assistant set (timers, lists …) is not a car's job.
+HOME_INTENTS = frozenset(
+    {
+        "HassTurnOn",
+        "HassTurnOff",
+        "HassLightSet",
+        "HassClimateSetTemperature",
+        "HassClimateGetTemperature",
+        "HassSetPosition",
+        "HassGetState",
+        "HassFanSetSpeed",
+        "HassVacuumStart",
+        "HassVacuumReturnToBase",
+        "HassMediaPause",
+        "HassMediaUnpause",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One car request: an intent and its slots, as the templates name them."""
+
+    intent: str
+    slots: Mapping[str, Any]
+    text: str
+
+
+@dataclass(frozen=True)
+class HomeCommand:
+    """A request for the home, in Home Assistant's intent vocabulary, for the home app."""
+
+    intent: str
+    slots: Mapping[str, Any]
+    text: str
+    lang: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"intent": self.intent, "slots": dict(self.slots), "text": self.text, "lang": self.lang}
+
+
+@dataclass
+class Understanding:
+    commands: list[Command | HomeCommand] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.commands) and not self.unmatched
+
+
+def normalize_lang(lang: str) -> str:
+    """'zh', 'zh-cn', 'zh_CN', 'ja-JP', 'en-US' → one of LANGS; anything else is an error."""
+    if not isinstance(lang, str):
+        raise UnderstandingError(f"language must be text, got {type(lang).__name__}")
+    low = lang.strip().lower().replace("_", "-")
+    if low in ("zh", "zh-cn", "zh-hans", "cmn", "zh-hans-cn"):
+        return "zh-CN"
+    if low in ("ja", "ja-jp", "jp"):
+        return "ja"
+    if low in ("en", "en-us", "en-gb"):
+        return "en"
+    raise UnderstandingError(f"language {lang[:20]!r} is not supported (use one of {', '.join(LANGS)})")
+
+
+@cache
+def load_car_intents(lang: str) -> Intents:
+    source = resources.files("renkei.apps.assistant").joinpath("templates", f"{lang}.yaml").read_text("utf-8")
+    data = yaml.safe_load(source)
+    return Intents.from_dict(data)
+
+
+def _home_slot_lists(lang: str, devices: Sequence[HomeDevice], areas: Iterable[str]) -> dict[str, SlotList]:
+    names = TextSlotList.from_tuples(
+        [(d.name, d.name, {"domain": d.domain, "area": d.area}) for d in devices], allow_template=False
+    )
+    area_list = TextSlotList.from_strings(list(areas), allow_template=False)
+    return {"name": names, "area": area_list, "floor": TextSlotList.from_strings([]), "zone": area_list}
+
+
+@cache
+def load_home_intents(lang: str) -> Intents | None:
+    import home_assistant_intents
+
+    try:
+        data = home_assistant_intents.get_intents(lang)
+    except Exception:
+        return None
+    if not data:
+        return None
+    data = dict(data)
+    data["intents"] = {k: v for k, v in data["intents"].items() if k in HOME_INTENTS}
+    if lang in ("zh-CN", "ja"):
+        data["settings"] = {**data.get("settings", {}), "ignore_whitespace": True}
+    return Intents.from_dict(data)
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class Understander:
+    """Parses utterances; build one and reuse it (templates compile once per language)."""
+
+    def __init__(
+        self,
+        home_devices: Sequence[HomeDevice] = DEFAULT_HOME_DEVICES,
+        home_areas: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self._home_devices = tuple(home_devices)
+        self._home_areas = dict(home_areas or DEFAULT_HOME_AREAS)
+        self._home_lists: dict[str, dict[str, SlotList]] = {}
+
+    def warm_up(self, langs: Iterable[str] = LANGS) -> None:
+        """Compile templates and number words now, so the first request is as fast as the rest."""
+        for lang in langs:
+            self.parse("warm up", lang)
+            self.parse("22", lang)
+
+    def parse(self, text: str, lang: str) -> Understanding:
+        if not isinstance(text, str):
+            raise UnderstandingError(f"text must be a string, got {type(text).__name__}")
+        lang = normalize_lang(lang)
+        if len(text) > MAX_TEXT_CHARS:
+            raise UnderstandingError(f"text of {len(text)} characters exceeds the limit of {MAX_TEXT_CHARS}")
+        text = _clean(text.replace("\x00", " "))
+        if not text:
+            return Understanding()
+        whole = self._match(text, lang)
+        if whole is not None:
+            return Understanding([whole])
+        pieces = self._split(text, lang)
+        if pieces is None:
+            return Understanding(unmatched=[text])
+        return pieces
+
+    # -- matching ---------------------------------------------------------------
+    def _match(self, text: str, lang: str) -> Command | HomeCommand | None:
+        car = self._match_car(text, lang)
+        if car is not None:
+            return car
+        return self._match_home(text, lang)
+
+    def _match_car(self, text: str, lang: str) -> Command | None:
+        result = recognize_best(text, load_car_intents(lang), slot_lists=RANGE_LISTS, language=lang)
+        if result is None:
+            return None
+        slots: dict[str, Any] = dict(result.intent_data.slots)
+        for name, entity in result.entities.items():
+            slots[name] = entity.value
+        return Command(result.intent.name, slots, text)
+
+    def _match_home(self, text: str, lang: str) -> HomeCommand | None:
+        intents = load_home_intents(lang)
+        if intents is None:
+            return None
+        lists = self._home_lists.get(lang)
+        if lists is None:
+            devices = [d for d in self._home_devices if _fits_language(d.name, lang)]
+            lists = _home_slot_lists(lang, devices, self._home_areas.get(lang, ()))
+            self._home_lists[lang] = lists
+        try:
+            result = recognize_best(text, intents, slot_lists=lists, language=lang)
+        except Exception:
+            # A Home Assistant template that needs a list we do not have: not a home command.
+            return None
+        if result is None:
+            return None
+        slots = {name: entity.value for name, entity in result.entities.items()}
+        for key, value in result.intent_data.slots.items():
+            slots.setdefault(key, value)
+        if "name" in slots:
+            device = next((d for d in self._home_devices if d.name == slots["name"]), None)
+            if device is not None:
+                slots.setdefault("domain", device.domain)
+                if device.entity_id:
+                    slots["entity_id"] = device.entity_id
+        return HomeCommand(result.intent.name, _plain(slots), text, lang)
+
+    # -- several requests in one sentence --------------------------------------------
+    def _split(self, text: str, lang: str) -> Understanding | None:
+        joints = [(m.start(), m.end(), m.group(0).strip()) for m in _JOINTS[lang].finditer(text)]
+        if not joints:
+            return None
+        # A cut is (start, end) of a joint; pieces run between cuts.
+        cuts = [(0, 0, ""), *joints, (len(text), len(text), "")]
+        keep = _KEEP_JOINT.get(lang, set())
+        memo: dict[int, list[Command | HomeCommand] | None] = {}
+
+        def piece(i: int, j: int) -> str:
+            start = cuts[i][1]
+            if cuts[i][2] in keep:
+                start = cuts[i][0]
+            return text[start : cuts[j][0]].strip()
+
+        def solve(i: int) -> list[Command | HomeCommand] | None:
+            if i == len(cuts) - 1:
+                return []
+            if i in memo:
+                return memo[i]
+            found: list[Command | HomeCommand] | None = None
+            for j in range(len(cuts) - 1, i, -1):  # longest piece first
+                chunk = piece(i, j)
+                if not chunk:
+                    rest = solve(j)
+                    if rest is not None:
+                        found = rest
+                        break
+                    continue
+                matched = self._match(chunk, lang)
+                if matched is None and cuts[i][2] in keep:
+                    matched = self._match(text[cuts[i][1] : cuts[j][0]].strip(), lang)
+                if matched is None:
+                    continue
+                rest = solve(j)
+                if rest is not None:
+                    found = [matched, *rest]
+                    break
+            memo[i] = found
+            return found
+
+        commands = solve(0)
+        if not commands:
+            return None
+        return Understanding(commands)
+
+
+def _fits_language(name: str, lang: str) -> bool:
+    has_kana = any("\u3040" <= ch <= "\u30ff" for ch in name)
+    has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in name)
+    if lang == "en":
+        return not (has_kana or has_cjk)
+    if lang == "ja":
+        return has_kana or has_cjk
+    return has_cjk and not has_kana
+
+
+def _plain(slots: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in slots.items():
+        out[key] = value if isinstance(value, str | int | float | bool | type(None)) else str(value)
+    return out
