@@ -145,8 +145,12 @@ class EquivalentCircuit:
         headroom = self.cell.v_max - ocv + self.v1 * e1 + self.v2 * e2
         cv_cell_a = headroom / (r0 + r1 * (1.0 - e1) + r2 * (1.0 - e2))
         cc_a = c_rate_limit * nominal
-        cell_v_estimate = min(self.cell.v_max, ocv - self.v1 - self.v2 + r0 * cc_a / self.parallel)
-        power_a = power_limit_w / max(cell_v_estimate * self.series, 1.0)
+        # Current the charger's power allows at the terminal voltage that current itself causes.
+        power_a = power_limit_w / max(ocv * self.series, 1.0)
+        for _ in range(3):
+            cell_i = min(cc_a, power_a) / self.parallel
+            cell_v = ocv - self.v1 * e1 - self.v2 * e2 + (r0 + r1 * (1.0 - e1) + r2 * (1.0 - e2)) * cell_i
+            power_a = power_limit_w / max(min(cell_v, self.cell.v_max) * self.series, 1.0)
         current = min(cc_a, power_a, cv_cell_a * self.parallel)
         phase = "CV" if cv_cell_a * self.parallel <= min(cc_a, power_a) else "CC"
         if current <= cutoff_c_rate * nominal and phase == "CV":

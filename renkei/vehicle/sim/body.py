@@ -103,7 +103,7 @@ class Body:
             if path.endswith("Window.Position") and self.window_needs_closed_doors and self.any_door_open():
                 raise BodyRefusal(path, "windows do not move while a door is open")
             mover = self.movers[path]
-            leaf = path.split(".Seat.", 1)[-1].split(".", 1)[-1] if ".Seat." in path else ""
+            leaf = ".".join(path.split(".Seat.", 1)[1].split(".")[2:]) if ".Seat." in path else ""
             low, high = SEAT_LIMITS.get(leaf, (-100.0, 100.0) if ".Mirrors." in path else (0.0, 100.0))
             mover.target = min(max(float(value), low), high)
             return type(value)(mover.target) if isinstance(value, int) else mover.target

@@ -30,8 +30,8 @@ AIR_DENSITY = 1.2
 # the reference efficiency 0.95: copper losses at peak torque, iron + friction losses at top
 # speed, and a constant switching/control loss while the drive is energised.
 COPPER_AT_PEAK_TORQUE = 0.05
-IRON_AT_MAX_SPEED = 0.012
-CONSTANT_LOSS = 0.0012
+IRON_AT_MAX_SPEED = 0.008
+CONSTANT_LOSS = 0.0005
 
 
 @dataclass
@@ -61,11 +61,23 @@ class Powertrain:
         self.max_omega = motor.max_speed_rpm * math.pi / 30.0
         self.regen_power = motor.regen_power_kw * 1000.0
         self.regen_fade_ms = motor.regen_fade_kmh / 3.6
-        scale = (1.0 - motor.peak_efficiency) / 0.05
-        self.k_copper = scale * COPPER_AT_PEAK_TORQUE * self.peak_power / self.peak_torque**2
-        self.k_iron = scale * IRON_AT_MAX_SPEED * self.peak_power / math.pow(self.max_omega, 1.5)
-        self.p_constant = scale * CONSTANT_LOSS * self.peak_power
+        self.k_copper = COPPER_AT_PEAK_TORQUE * self.peak_power / self.peak_torque**2
+        self.k_iron = IRON_AT_MAX_SPEED * self.peak_power / math.pow(self.max_omega, 1.5)
+        self.p_constant = CONSTANT_LOSS * self.peak_power
+        # Scale every loss so the best point of the map equals the stated peak efficiency:
+        # losses scale as (1 - eta) / eta at a fixed mechanical power.
+        best = self.best_efficiency()
+        scale = ((1.0 - motor.peak_efficiency) / motor.peak_efficiency) / ((1.0 - best) / best)
+        self.k_copper *= scale
+        self.k_iron *= scale
+        self.p_constant *= scale
         self.distance_m = 0.0
+
+    def best_efficiency(self) -> float:
+        rpm_max = self.max_omega * 30.0 / math.pi
+        return max(
+            self.efficiency(rpm_max * i / 40.0, self.peak_torque * j / 40.0) for i in range(1, 40) for j in range(1, 41)
+        )
 
     def motor_loss_w(self, omega: float, torque: float) -> float:
         """Motor + inverter losses at a motor speed (rad/s) and torque (N m)."""
