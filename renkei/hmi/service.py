@@ -17,7 +17,9 @@ broker); `HmiService.apply` sets it directly for callers allowed to actuate it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
 from collections.abc import Mapping
 
 from renkei.broker import Broker, BrokerError, ErrorCode, Principal, Provider, Right
@@ -41,6 +43,8 @@ HMI_DEFAULTS: dict[str, Value] = {
     f"{HMI}.ActiveProfile": "guest",
 }
 HMI_SCOPE = f"provide:{HMI}"
+POSITION = ("Vehicle.CurrentLocation.Latitude", "Vehicle.CurrentLocation.Longitude")
+TRAIL_POINTS = 3000
 
 
 class HmiService:
@@ -49,9 +53,17 @@ class HmiService:
         self.principal = Principal.from_scope_string(HMI_SCOPE, subject="hmi")
         self.providers: list[Provider] = []
         self.owned: tuple[str, ...] = ()
+        self.trail: deque[tuple[float, float]] = deque(maxlen=TRAIL_POINTS)
+        self._follow: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Claim every display setting the catalog has; another owner keeps what it holds."""
+        """Claim every display setting the catalog has; another owner keeps what it holds.
+
+        Also starts following the car's position, so a screen opened mid-trip can draw
+        the route driven so far (`trail`).
+        """
+        if self._follow is None and all(p in self.broker.catalog for p in POSITION):
+            self._follow = asyncio.get_running_loop().create_task(self._record_trail())
         owned: list[str] = []
         for path in HMI_DEFAULTS:
             if self.broker.catalog.get(path) is None:
@@ -67,7 +79,27 @@ class HmiService:
         if missing:
             self.broker.publish(missing, principal=self.principal)
 
+    async def _record_trail(self) -> None:
+        sub = self.broker.subscribe(POSITION, name="hmi-trail", queue_size=64)
+        try:
+            last: dict[str, object] = {}
+            async for batch in sub:
+                # each batch is one moment (reading current values would skip queued ones)
+                last.update({p: dp.value for p, dp in batch.items()})
+                lat, lon = (last.get(p) for p in POSITION)
+                if isinstance(lat, float | int) and isinstance(lon, float | int):
+                    point = (float(lat), float(lon))
+                    if not self.trail or self.trail[-1] != point:
+                        self.trail.append(point)
+        except BrokerError:
+            return
+        finally:
+            sub.close()
+
     def stop(self) -> None:
+        if self._follow is not None:
+            self._follow.cancel()
+            self._follow = None
         for provider in self.providers:
             provider.close()
         self.providers.clear()

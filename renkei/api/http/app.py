@@ -48,6 +48,7 @@ from renkei.api.http.models import (
     PairingCodeResponse,
     PendingOut,
     PendingResponse,
+    RouteResponse,
     SignalOut,
     ValuesResponse,
 )
@@ -61,8 +62,9 @@ from renkei.api.http.policy import (
 )
 from renkei.api.http.ws import ACTUATE_TIMEOUT, MAX_FRAME, MAX_SUBSCRIPTIONS, SESSION_COOKIE, error_body, serve_socket
 from renkei.apps.devices import Device, DeviceRegistry, PairingError
-from renkei.broker import Authenticator, Broker, BrokerError, Datapoint, ErrorCode, Field, TokenIssuer
+from renkei.broker import Authenticator, Broker, BrokerError, Datapoint, ErrorCode, Field, Right, TokenIssuer
 from renkei.hmi import STATIC_DIR, HmiService
+from renkei.hmi.service import POSITION
 from renkei.settings import Settings
 
 API = "/api/v1"
@@ -267,6 +269,13 @@ def create_app(broker: Broker, auth: Authenticator, issuer: TokenIssuer, setting
         check_actuation(who, broker, body.values)
         await hmi.apply(body.values, who.principal)
         return OkResponse()
+
+    @app.get(f"{API}/route", response_model=RouteResponse, responses=ERRORS, tags=["cockpit"])
+    async def route(who: Who) -> RouteResponse:
+        """The positions driven since the server started (latitude, longitude), oldest first."""
+        for path in POSITION:
+            who.principal.require(Right.READ, path)
+        return RouteResponse(points=[list(p) for p in hmi.trail])
 
     @app.post(f"{API}/actions/{{name}}", response_model=OkResponse, responses=ERRORS, tags=["companion"])
     async def run_action(who: Who, name: str, body: Annotated[ActionRequest | None, Body()] = None) -> OkResponse:

@@ -159,3 +159,7 @@ class PendingResponse(BaseModel):
 
 class DevicesResponse(BaseModel):
     devices: list[DeviceOut]
+
+
+class RouteResponse(BaseModel):
+    points: list[list[float]] = Field(description="[latitude, longitude] pairs, oldest first")

@@ -176,8 +176,25 @@ class Connection:
             raise BrokerError.invalid("", "'queue' must be an integer from 1 to 1024", "queue")
         if field_name not in ("current", "target"):
             raise BrokerError.invalid("", "'field' must be 'current' or 'target'", "field")
+        patterns = self._paths(msg)
+        skipped: list[str] = []
+        if msg.get("skip_missing") is True:
+            # Screens ask for everything they can show; a car without a signal, or a
+            # role without the right, simply shows less.
+            kept = []
+            for pattern in patterns:
+                try:
+                    self.broker.resolve(pattern, self.caller.principal)
+                    kept.append(pattern)
+                except BrokerError as err:
+                    if err.code not in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED):
+                        raise
+                    skipped.append(pattern)
+            if not kept:
+                raise BrokerError(ErrorCode.NOT_FOUND, "", "none of the paths can be followed by this caller", "empty")
+            patterns = kept
         sub = self.broker.subscribe(
-            self._paths(msg),
+            patterns,
             field=Field(field_name),
             principal=self.caller.principal,
             queue_size=queue,
@@ -185,7 +202,14 @@ class Connection:
             name=f"ws:{self.caller.principal.subject}:{sub_id}",
         )
         await self.send(
-            {"type": "result", "id": msg.get("id"), "ok": True, "subscription": sub_id, "paths": list(sub.paths)}
+            {
+                "type": "result",
+                "id": msg.get("id"),
+                "ok": True,
+                "subscription": sub_id,
+                "paths": list(sub.paths),
+                "skipped": skipped,
+            }
         )
         self.subs[sub_id] = (sub, asyncio.create_task(self.pump(sub_id, sub)))
 
