@@ -31,7 +31,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
-from renkei.broker import BrokerError, Datapoint, Field, TokenIssuer
+from renkei.broker import BrokerError, Datapoint, ErrorCode, Field, TokenIssuer
 from renkei.broker.access import ScopeError
 from renkei.i18n import text
 from renkei.runtime import RunOptions, load_catalog, read_run_file, run_platform
@@ -234,17 +234,33 @@ async def _with_client(settings: Settings, work: Callable[[Any], Awaitable[T]]) 
     try:
         await client.connect()
     except BrokerError as err:
-        raise fail(text("cli.not_running", address=address, reason=err.message)) from None
+        if err.code is ErrorCode.UNAVAILABLE:
+            raise fail(text("cli.not_running", address=address, reason=err.message)) from None
+        raise
+
     try:
         return await work(client)
     finally:
         await client.close()
 
 
+def _plain(value: Any) -> Any:
+    """A float that came through a 32-bit field (30.950000762939453) shown as 30.95."""
+    if isinstance(value, float):
+        import numpy
+
+        narrow = numpy.float32(value)
+        return float(str(narrow)) if float(narrow) == value else value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _show_value(dp: Datapoint | None) -> str:
     if dp is None or dp.value is None:
         return "—"
-    return json.dumps(dp.value, ensure_ascii=False) if isinstance(dp.value, list | str) else str(dp.value)
+    value = _plain(dp.value)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | str) else str(value)
 
 
 @app.command()
@@ -263,7 +279,7 @@ def get(
     with plain_errors():
         values = run_async(_with_client(settings, work))
     if as_json:
-        console.print_json(json.dumps({p: (None if d is None else d.value) for p, d in values.items()}))
+        console.print_json(json.dumps({p: (None if d is None else _plain(d.value)) for p, d in values.items()}))
         return
     table = Table(show_header=True)
     table.add_column("path")
@@ -387,3 +403,7 @@ _mount_capabilities()
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
