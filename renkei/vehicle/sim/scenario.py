@@ -172,10 +172,16 @@ def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+LEG_KINDS = ("cycle", "route", "charge", "park")
+
+
 def _first_error(err: ValidationError) -> tuple[str, str, str]:
     first = err.errors()[0]
-    field = ".".join(str(part) for part in first["loc"])
-    return field, first["type"], first["msg"]
+    loc = list(first["loc"])
+    # pydantic puts the union tag into the location (legs.0.cycle.cycle); people think legs.0.cycle
+    if len(loc) > 3 and loc[0] == "legs" and isinstance(loc[1], int) and loc[2] in LEG_KINDS:
+        del loc[2]
+    return ".".join(str(part) for part in loc), first["type"], first["msg"]
 
 
 def scenario_from_mapping(data: object, source: str = "<memory>") -> Scenario:

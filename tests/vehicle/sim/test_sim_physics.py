@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -25,7 +26,7 @@ def _dc_power_kw(soc: float, temperature_c: float) -> float:
 def test_dc_charging_power_tapers_with_soc() -> None:
     powers = [_dc_power_kw(soc, 30.0) for soc in (0.2, 0.5, 0.7, 0.9)]
     assert powers[0] > 150.0  # a 250 kW car takes well over 150 kW when low
-    assert all(a > b for a, b in zip(powers, powers[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(powers))
     assert powers[-1] < 60.0
 
 
@@ -170,7 +171,7 @@ def test_seat_travel_stops_at_its_limits() -> None:
 def test_route_position_heading_and_driver() -> None:
     # Due east along the equator, then north.
     route = Route([(0.0, 0.0, 100.0), (0.0, 0.01, 30.0), (0.01, 0.01, 30.0)])
-    lat, lon, heading = route.locate(555.0)
+    _lat, lon, heading = route.locate(555.0)
     assert heading == pytest.approx(90.0, abs=0.01) and lon == pytest.approx(0.005, abs=1e-4)
     assert route.locate(route.length_m + 1e6)[0] == pytest.approx(0.01)
     driver = Driver(route)
