@@ -141,9 +141,14 @@ def _vehicle_component(platform: Platform, options: RunOptions) -> Callable[[], 
         if not options.vehicle:
             raise ValueError("--can needs --vehicle MODEL (see `renkei can vehicles`)")
         channel, vehicle = options.can_channel, options.vehicle
-        return lambda: run_can_adapter(
-            client, channel=channel, interface=options.can_interface, vehicle=vehicle, stop=platform.stop
-        )
+
+        async def drive_from_can() -> None:
+            stats = await run_can_adapter(
+                client, channel=channel, interface=options.can_interface, vehicle=vehicle, stop=platform.stop
+            )
+            log.info("CAN adapter on %s stopped: %s", channel, stats)
+
+        return drive_from_can
     from renkei.vehicle.sim import builtin_scenario, builtin_scenario_names, load_scenario, run_simulator
 
     scenario = load_scenario(options.scenario) if options.scenario else builtin_scenario(builtin_scenario_names()[0])
