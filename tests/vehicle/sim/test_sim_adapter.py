@@ -29,8 +29,8 @@ def _parked(name: str = "winter_commute_beijing", **update: object) -> Scenario:
     return Scenario.model_validate(data)
 
 
-async def _wait_for(client: InProcessClient, path: str, wanted: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_for(client: InProcessClient, path: str, wanted: object, within_s: float = 5.0) -> None:
+    deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         got = (await client.get([path]))[path]
         if got is not None and got.value == wanted:
@@ -70,7 +70,7 @@ async def test_window_moves_over_time_after_an_actuation() -> None:
         assert target is not None and target.value == 100
         first = (await client.get([WINDOW]))[WINDOW]
         assert first is not None and first.value < 100  # 4 s of travel, not instant
-        await _wait_for(client, WINDOW, 100, timeout=5.0)
+        await _wait_for(client, WINDOW, 100, within_s=5.0)
     finally:
         stop.set()
         await task
