@@ -236,7 +236,9 @@ class SimVehicle:
         assert self.route is not None
         stop_at = leg.until_km * 1000.0 if leg.until_km is not None else None
         driver = Driver(self.route, limit_factor=leg.limit_factor, stop_at_m=stop_at)
-        return min(driver.target_speed_ms(self.route_distance_m), self.speed_ms + DRIVER_ACCEL * STEP_S)
+        # A calm driver accelerates briskly from a stop and gently at motorway speeds.
+        accel = DRIVER_ACCEL * min(1.0, max(0.45, 1.0 - (self.speed_ms - 14.0) / 30.0))
+        return min(driver.target_speed_ms(self.route_distance_m), self.speed_ms + accel * STEP_S)
 
     def step(self, dt: float = STEP_S) -> None:
         while self.pending_events and self.pending_events[0].at_s <= self.time_s + 1e-9:
