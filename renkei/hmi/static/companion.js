@@ -53,6 +53,7 @@ async function run(name) {
   if (name === "charge_limit") body.limit = Number($("climit").value);
   if (name === "destination") { body.latitude = Number($("dlat").value); body.longitude = Number($("dlon").value); }
   const out = $("result");
+  out.dataset.state = "busy"; out.textContent = "…";
   try { await api("POST", `/api/v1/actions/${action}`, body); out.textContent = `${t("cmp.done")} ✓`; out.style.color = "var(--ok)"; out.dataset.state = "ok"; }
   catch (err) { out.textContent = err.message; out.style.color = "var(--alert)"; out.dataset.state = "error"; }
 }
