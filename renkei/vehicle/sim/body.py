@@ -87,7 +87,17 @@ class Body:
             }
         )
         self.trunk_open = Mover(0.0, 0.0, 1.0 / TRUNK_SECONDS)
-        self.cable_connected = False
+        self._cable_connected = False
+        self._cache: dict[str, Value] | None = None  # values() is rebuilt only after a change
+
+    @property
+    def cable_connected(self) -> bool:
+        return self._cable_connected
+
+    @cable_connected.setter
+    def cable_connected(self, value: bool) -> None:
+        self._cable_connected = value
+        self._cache = None
 
     def any_door_open(self) -> bool:
         return any(self.switches[f"Vehicle.Cabin.Door.{d}.IsOpen"] for d in DOORS)
@@ -97,6 +107,7 @@ class Body:
 
     def request(self, path: str, value: Value, *, moving: bool) -> Value:
         """Set a target; returns the value accepted (clamped where the hardware stops)."""
+        self._cache = None
         if path in self.movers:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise BodyRefusal(path, f"expects a number, got {value!r}")
@@ -132,10 +143,17 @@ class Body:
         for mover in self.movers.values():
             if mover.value != mover.target:
                 mover.step(dt)
+                self._cache = None
         if self.trunk_open.value != self.trunk_open.target:
             self.trunk_open.step(dt)
+            self._cache = None
 
     def values(self) -> dict[str, Value]:
+        if self._cache is None:
+            self._cache = self._build_values()
+        return self._cache
+
+    def _build_values(self) -> dict[str, Value]:
         out: dict[str, Value] = dict(self.switches)
         for path, mover in self.movers.items():
             if ".Seat." in path and not path.endswith("Recline"):

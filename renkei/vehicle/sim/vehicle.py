@@ -351,6 +351,8 @@ class SimVehicle:
         lat, lon, heading = self.position()
         charging = self.charge_phase in ("CC", "CV")
         speed_kmh = round(self.speed_ms * 3.6, 2)
+        wh_per_m = self.wh_per_m()
+        range_m = int(b.energy_kwh * 1000.0 / wh_per_m)
         out: dict[str, Value] = {
             "Vehicle.Speed": speed_kmh,
             "Vehicle.IsMoving": self.speed_ms > 0.05,
@@ -369,8 +371,8 @@ class SimVehicle:
             "Vehicle.Powertrain.ElectricMotor.Torque": round(s.motor_torque_nm),
             "Vehicle.Powertrain.ElectricMotor.Power": round(s.mechanical_power_w / 1000.0),
             "Vehicle.Powertrain.ElectricMotor.Temperature": round(self.motor_c, 1),
-            "Vehicle.Powertrain.Range": int(self.range_m()),
-            "Vehicle.Powertrain.TractionBattery.Range": int(self.range_m()),
+            "Vehicle.Powertrain.Range": range_m,
+            "Vehicle.Powertrain.TractionBattery.Range": range_m,
             "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current": round(min(max(b.soc, 0.0), 1.0) * 100.0, 2),
             "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed": round(b.displayed_soc, 1),
             "Vehicle.Powertrain.TractionBattery.StateOfCharge.CurrentEnergy": round(b.energy_kwh, 2),
@@ -385,7 +387,7 @@ class SimVehicle:
             f"{CHARGING}.IsDischarging": b.current_a > 0.5,
             f"{CHARGING}.ChargeLimit": self.charge_limit,
             f"{CHARGING}.StartStopCharging": "START" if self.charging_requested else "STOP",
-            f"{CHARGING}.ChargeRate": round(self.charge_power_kw * 1000.0 / max(self.wh_per_m() * 1000.0, 1.0), 1),
+            f"{CHARGING}.ChargeRate": round(self.charge_power_kw * 1000.0 / max(wh_per_m * 1000.0, 1.0), 1),
             f"{CHARGING}.MaxPower": round(
                 self.params.pack.dc_max_power_kw if self._on_dc() else self.params.pack.ac_max_power_kw, 1
             ),
@@ -400,7 +402,7 @@ class SimVehicle:
             out[path] = c.fan[zone]
         for path, seat in SEAT_HEAT_PATHS.items():
             out[path] = c.seat_heating[seat]
-        out.update(self.body.values())
+        out.update(self.body.values())  # callers may keep `out`; the body's cache is not handed out
         return out
 
     def _on_dc(self) -> bool:
