@@ -419,21 +419,23 @@ class Planner:
 
     async def _plan_FollowAdjust(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         last = convo.recent(self.settings.follow_up_seconds)
-        up = cmd.slots.get("direction") == "up"
         if last is None:
             return Plan(refusal=replies.say("no_context", lang))
-        direction = "up" if up else "down"
+        wanted = str(cmd.slots.get("direction", "more"))
+        if wanted in ("more", "less"):
+            # "more" repeats the last change in its own direction ("cooler", "more" = cooler still).
+            previous_down = last.slots.get("direction") in ("down", "backward")
+            same = "down" if previous_down else "up"
+            other = "up" if previous_down else "down"
+            direction = same if wanted == "more" else other
+        else:
+            direction = wanted
+        up = direction == "up"
         if last.intent in ("SetTemperature", "AdjustTemperature"):
-            if last.intent == "AdjustTemperature" and last.slots.get("direction") == "down":
-                direction = "down" if up else "up"  # "cooler" then "more" = cooler still
             follow = Command("AdjustTemperature", {"direction": direction}, cmd.text)
         elif last.intent in ("SetFan", "AdjustFan"):
-            if last.intent == "AdjustFan" and last.slots.get("direction") == "down":
-                direction = "down" if up else "up"
             follow = Command("AdjustFan", {"direction": direction}, cmd.text)
         elif last.intent in ("SetVolume", "AdjustVolume"):
-            if last.intent == "AdjustVolume" and last.slots.get("direction") == "down":
-                direction = "down" if up else "up"
             follow = Command("AdjustVolume", {"direction": direction}, cmd.text)
         elif last.intent == "SetSeatHeating":
             level = int(last.slots.get("heat_level", 2)) + (1 if up else -1)
@@ -442,9 +444,9 @@ class Planner:
             percent = int(last.slots.get("percent", 0)) + (WINDOW_STEP if up else -WINDOW_STEP)
             follow = Command("SetWindow", {"percent": int(_clamp(percent, 0, 100))}, cmd.text)
         elif last.intent == "SeatMove":
-            same = last.slots.get("direction", "forward")
-            other = "backward" if same == "forward" else "forward"
-            follow = Command("SeatMove", {"direction": same if up else other}, cmd.text)
+            moved = last.slots.get("direction", "forward")
+            back = "backward" if moved == "forward" else "forward"
+            follow = Command("SeatMove", {"direction": moved if wanted in ("more", "up") else back}, cmd.text)
         else:
             return Plan(refusal=replies.say("no_context", lang))
         return await self.plan(follow, seat, lang, convo, seats=convo.seats or None)

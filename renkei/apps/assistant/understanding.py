@@ -45,6 +45,12 @@ _JOINTS: dict[str, re.Pattern[str]] = {
     "zh-CN": re.compile(r"(?:[，,、；;。.]|然后|并且|同时|接着|还有|顺便|另外|以及|再把|再将|和|并|再|还|也)"),
     "ja": re.compile(r"(?:[、，,。.]|それから|そして|ついでに|それと|あと|また|(?<=[てで])(?=.))"),
 }
+# Verbs a second piece may leave out ("open the trunk and the hazards").
+_VERBS: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"^(?:turn on|turn off|switch on|switch off|open|close|lock|unlock|start|stop)\b"),
+    "zh-CN": re.compile(r"^(?:打开|关闭|关掉|关上|开启)"),
+}
+_ZH_PARTICLES = re.compile(r"[吧啊呀哈嘛哦啦了]+$")
 # Joints that carry meaning and stay with the following piece ("also the passenger side").
 _KEEP_JOINT = {"zh-CN": {"也", "还", "再"}, "en": set(), "ja": set()}
 
@@ -83,8 +89,8 @@ DEFAULT_HOME_DEVICES: tuple[HomeDevice, ...] = (
     HomeDevice("給湯器", "switch", "浴室", "switch.water_heater"),
 )
 DEFAULT_HOME_AREAS: dict[str, tuple[str, ...]] = {
-    "en": ("living room", "kitchen", "bedroom", "garage", "porch", "hallway", "bathroom", "garden"),
-    "zh-CN": ("客厅", "厨房", "卧室", "车库", "门廊", "门厅", "浴室", "花园"),
+    "en": ("living room", "kitchen", "bedroom", "garage", "hallway", "bathroom", "garden"),
+    "zh-CN": ("客厅", "厨房", "卧室", "车库", "门厅", "浴室", "花园"),
     "ja": ("リビング", "キッチン", "寝室", "ガレージ", "玄関", "浴室", "庭"),
 }
 # Home intents handed on; the rest of the Home Assistant set (timers, lists …) is not a car's job.
@@ -228,6 +234,13 @@ class Understander:
         car = self._match_car(text, lang)
         if car is not None:
             return car
+        if lang == "zh-CN":
+            # Sentence-final particles ("吧", "了", "啊") soften a request without changing it.
+            plain = _ZH_PARTICLES.sub("", text)
+            if plain and plain != text:
+                car = self._match_car(plain, lang)
+                if car is not None:
+                    return car
         return self._match_home(text, lang)
 
     def _match_car(self, text: str, lang: str) -> Command | None:
@@ -248,6 +261,9 @@ class Understander:
             devices = [d for d in self._home_devices if _fits_language(d.name, lang)]
             lists = _home_slot_lists(lang, devices, self._home_areas.get(lang, ()))
             self._home_lists[lang] = lists
+        if lang == "ja":
+            # Home Assistant's Japanese sentences write the verb in kanji only.
+            text = text.replace("つけて", "点けて").replace("付けて", "点けて")
         try:
             result = recognize_best(text, intents, slot_lists=lists, language=lang)
         except Exception:
@@ -274,7 +290,6 @@ class Understander:
         # A cut is (start, end) of a joint; pieces run between cuts.
         cuts = [(0, 0, ""), *joints, (len(text), len(text), "")]
         keep = _KEEP_JOINT.get(lang, set())
-        memo: dict[int, list[Command | HomeCommand] | None] = {}
 
         def piece(i: int, j: int) -> str:
             start = cuts[i][1]
@@ -282,16 +297,19 @@ class Understander:
                 start = cuts[i][0]
             return text[start : cuts[j][0]].strip()
 
-        def solve(i: int) -> list[Command | HomeCommand] | None:
+        memo_verb: dict[tuple[int, str], list[Command | HomeCommand] | None] = {}
+        verb_pattern = _VERBS.get(lang)
+
+        def solve(i: int, verb: str) -> list[Command | HomeCommand] | None:
             if i == len(cuts) - 1:
                 return []
-            if i in memo:
-                return memo[i]
+            if (i, verb) in memo_verb:
+                return memo_verb[(i, verb)]
             found: list[Command | HomeCommand] | None = None
             for j in range(len(cuts) - 1, i, -1):  # longest piece first
                 chunk = piece(i, j)
                 if not chunk:
-                    rest = solve(j)
+                    rest = solve(j, verb)
                     if rest is not None:
                         found = rest
                         break
@@ -299,16 +317,20 @@ class Understander:
                 matched = self._match(chunk, lang)
                 if matched is None and cuts[i][2] in keep:
                     matched = self._match(text[cuts[i][1] : cuts[j][0]].strip(), lang)
+                if matched is None and verb:
+                    # "open the trunk and the hazards": the verb carries over to the next piece.
+                    matched = self._match(f"{verb}{' ' if lang == 'en' else ''}{chunk}", lang)
                 if matched is None:
                     continue
-                rest = solve(j)
+                lead = verb_pattern.match(chunk) if verb_pattern is not None else None
+                rest = solve(j, lead.group(0).strip() if lead else verb)
                 if rest is not None:
                     found = [matched, *rest]
                     break
-            memo[i] = found
+            memo_verb[(i, verb)] = found
             return found
 
-        commands = solve(0)
+        commands = solve(0, "")
         if not commands:
             return None
         return Understanding(commands)
