@@ -137,6 +137,8 @@ class HomeApp:
                 if kind == "offline" and not self._told_offline:
                     self._told_offline = True
                     await self.notify("home.offline", "warning", backend=self.backend.name)
+                elif kind == "problem":
+                    await self.notify(str(event["key"]), "alert", **event.get("values", {}))
                 elif kind == "online":
                     if self._told_offline:
                         self._told_offline = False

@@ -274,6 +274,10 @@ class HomeState:
             self.online = online
             self._emit({"event": "online" if online else "offline"})
 
+    def report(self, key: str, **values: Any) -> None:
+        """A back end has something to tell the person (a message key in messages.py)."""
+        self._emit({"event": "problem", "key": key, "values": values})
+
     def watch(self, size: int = 256) -> asyncio.Queue[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(size)
         self._watchers.add(queue)
