@@ -67,7 +67,8 @@ def test_shipped_defaults_are_valid() -> None:
         ),
         (
             one(
-                "  - {id: a, name: A, triggers: [{time: {at: '07:00'}, profile: {}}], actions: [{notify: {body: hi}}]}\n"
+                "  - {id: a, name: A, triggers: [{time: {at: '07:00'}, profile: {}}],"
+                " actions: [{notify: {body: hi}}]}\n"
             ),
             "mine.yaml: automation 'a' (#1): field triggers[0]: a trigger has exactly one of",
         ),
@@ -77,7 +78,8 @@ def test_shipped_defaults_are_valid() -> None:
         ),
         (
             one(
-                "  - {id: a, name: A, triggers: [{time: {at: '07:00'}}], actions: [{home: {entity: light.x, service: fly}}]}\n"
+                "  - {id: a, name: A, triggers: [{time: {at: '07:00'}}],"
+                " actions: [{home: {entity: light.x, service: fly}}]}\n"
             ),
             "mine.yaml: automation 'a' (#1): field actions[0].home: light.x: light has no service 'fly'",
         ),
@@ -91,7 +93,8 @@ def test_shipped_defaults_are_valid() -> None:
         ),
         (
             one(
-                "  - {id: a, name: A, triggers: [{geofence: {place: gym, event: enter}}], actions: [{notify: {body: x}}]}\n"
+                "  - {id: a, name: A, triggers: [{geofence: {place: gym, event: enter}}],"
+                " actions: [{notify: {body: x}}]}\n"
             ),
             "mine.yaml: automation 'a' (#1): field triggers[0].geofence.place: unknown place 'gym'",
         ),
