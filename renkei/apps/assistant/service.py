@@ -43,7 +43,7 @@ def parse_request(raw: Value | None) -> dict[str, Any]:
         raise RequestError(f"AssistantRequest exceeds {MAX_REQUEST_BYTES} bytes")
     try:
         data = json.loads(raw)
-    except ValueError as err:
+    except json.JSONDecodeError as err:
         raise RequestError(f"AssistantRequest is not valid JSON ({err.msg})") from None
     if not isinstance(data, dict):
         raise RequestError("AssistantRequest must be a JSON object")

@@ -1,0 +1,225 @@
+"""The assistant's text path in en, zh-CN and ja: seats, several commands, follow-ups, safety,
+scopes, replies in the speaker's language, and hostile input."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from renkei.apps.assistant import Assistant, AssistantInputError, AssistantSettings, ask
+from renkei.apps.assistant.local import LocalCar, local_car
+from renkei.apps.assistant.understanding import MAX_TEXT_CHARS, Understander, UnderstandingError
+
+WINDOW = "Vehicle.Cabin.Door.{}.Window.Position"
+SEAT_HEAT = "Vehicle.Cabin.Seat.{}.HeatingCooling"
+TEMP = "Vehicle.Cabin.HVAC.Station.{}.Temperature"
+
+
+@pytest.fixture
+async def car() -> AsyncIterator[LocalCar]:
+    async with local_car({TEMP.format("Row1.Driver"): 21.0, TEMP.format("Row1.Passenger"): 21.0}) as car:
+        yield car
+
+
+@pytest.fixture
+def assistant(car: LocalCar) -> Assistant:
+    return Assistant(car.client, AssistantSettings())
+
+
+def changes(result: object) -> dict[str, object]:
+    return {c.path: c.value for c in result.changes}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "seat", "path", "value"),
+    [
+        ("open my window", "en", "rear-right", WINDOW.format("Row2.PassengerSide"), 100),
+        ("把我的车窗打开一半", "zh-CN", "passenger", WINDOW.format("Row1.PassengerSide"), 50),
+        ("私の窓を半分開けて", "ja", "rear-left", WINDOW.format("Row2.DriverSide"), 50),
+        ("turn on my seat heating", "en", "passenger", SEAT_HEAT.format("Row1.PassengerSide"), 67),
+        ("打开我的座椅加热", "zh-CN", "rear-left", SEAT_HEAT.format("Row2.DriverSide"), 67),
+        ("私の席のシートヒーターをつけて", "ja", "passenger", SEAT_HEAT.format("Row1.PassengerSide"), 67),
+    ],
+)
+async def test_assistant_my_resolves_to_the_speakers_seat(
+    assistant: Assistant, car: LocalCar, text: str, lang: str, seat: str, path: str, value: int
+) -> None:
+    result = await assistant.handle_text(text, lang=lang, seat=seat)
+    assert changes(result) == {path: value}
+    assert car.broker.current_value(path) == value  # the stand-in vehicle confirmed it
+
+
+async def test_assistant_number_words_in_each_language(assistant: Assistant) -> None:
+    for text, lang in (
+        ("set the temperature to twenty three", "en"),
+        ("温度调到二十三度", "zh-CN"),
+        ("温度を二十三度にして", "ja"),
+    ):
+        result = await assistant.handle_text(text, lang=lang)
+        assert changes(result) == {TEMP.format("Row1.Driver"): 23.0}, text
+
+
+async def test_assistant_several_commands_in_one_sentence(assistant: Assistant) -> None:
+    result = await assistant.handle_text("打开空调，然后把主驾车窗关上，再把音量调到二十", lang="zh-CN")
+    assert changes(result) == {
+        "Vehicle.Cabin.HVAC.IsAirConditioningActive": True,
+        WINDOW.format("Row1.DriverSide"): 0,
+        "Vehicle.Cabin.Infotainment.Media.Volume": 20,
+    }
+    assert result.text.count("。") == 3
+
+
+async def test_assistant_follow_ups_reuse_the_context(assistant: Assistant) -> None:
+    await assistant.handle_text("set the passenger side to 22 degrees", lang="en")
+    warmer = await assistant.handle_text("warmer", lang="en")
+    assert changes(warmer) == {TEMP.format("Row1.Passenger"): 23.0}
+    too = await assistant.handle_text("and the driver side too", lang="en")
+    assert changes(too) == {TEMP.format("Row1.Driver"): 22.0}  # "warmer" from 21
+
+
+async def test_assistant_follow_up_without_context_asks_back(assistant: Assistant) -> None:
+    result = await assistant.handle_text("and the passenger side too", lang="en")
+    assert not result.changes
+    assert result.text == "Sorry, what should I change?"
+
+
+async def test_assistant_follow_up_expires(car: LocalCar) -> None:
+    assistant = Assistant(car.client, AssistantSettings(follow_up_seconds=0))
+    await assistant.handle_text("set the temperature to 22", lang="en")
+    result = await assistant.handle_text("and the passenger side too", lang="en")
+    assert not result.changes
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "reason"),
+    [
+        ("open my door", "en", "doors cannot open while the vehicle moves"),
+        ("打开车门", "zh-CN", "行驶中不能打开车门"),
+        ("ドアを開けて", "ja", "走行中はドアを開けられません"),
+        ("unlock the car", "en", "doors cannot unlock while the vehicle moves"),
+    ],
+)
+async def test_assistant_surfaces_the_brokers_safety_refusal(
+    assistant: Assistant, car: LocalCar, text: str, lang: str, reason: str
+) -> None:
+    car.broker.publish({"Vehicle.Speed": 50.0})
+    result = await assistant.handle_text(text, lang=lang)
+    assert not result.changes
+    assert reason in result.text
+    assert car.broker.current_value("Vehicle.Cabin.Door.Row1.DriverSide.IsOpen") is not True
+
+
+async def test_assistant_own_safety_rules(assistant: Assistant, car: LocalCar) -> None:
+    car.broker.publish({"Vehicle.Speed": 30.0})
+    seat = await assistant.handle_text("move my seat back", lang="en")
+    assert not seat.changes and "while driving" in seat.text
+    car.broker.publish(
+        {"Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.IsChargingCableConnected": False}
+    )
+    charge = await assistant.handle_text("开始充电", lang="zh-CN")
+    assert not charge.changes and "充电枪" in charge.text
+
+
+async def test_assistant_rear_seat_scope_blocks_front_and_doors(assistant: Assistant, car: LocalCar) -> None:
+    result = await assistant.handle_text("unlock the doors", lang="en", seat="rear-left")
+    assert not result.changes and result.refusals
+    own = await assistant.handle_text("set my temperature to 24", lang="en", seat="rear-left")
+    assert changes(own) == {TEMP.format("Row2.Driver"): 24.0}
+
+
+async def test_assistant_speaker_scopes_override_the_seat(car: LocalCar) -> None:
+    settings = AssistantSettings(speaker_scopes={"kid": "read actuate:Vehicle.Cabin.Infotainment.Media"})
+    assistant = Assistant(car.client, settings)
+    refused = await assistant.handle_text("open my window", lang="en", seat="driver", speaker="kid")
+    assert not refused.changes
+    allowed = await assistant.handle_text("volume 20", lang="en", seat="driver", speaker="kid")
+    assert changes(allowed) == {"Vehicle.Cabin.Infotainment.Media.Volume": 20}
+
+
+async def test_assistant_replies_in_the_speakers_language(assistant: Assistant) -> None:
+    en = await assistant.handle_text("lock the car", lang="en")
+    zh = await assistant.handle_text("锁车", lang="zh-CN")
+    ja = await assistant.handle_text("ドアをロックして", lang="ja")
+    assert (en.text, zh.text, ja.text) == ("Doors locked.", "车门已上锁。", "ドアをロックしました。")
+
+
+async def test_assistant_questions_read_the_car(assistant: Assistant) -> None:
+    result = await assistant.handle_text("还能跑多远", lang="zh-CN")
+    assert result.text == "剩余续航约312公里。" and not result.changes
+
+
+async def test_assistant_home_commands_are_handed_on_not_actuated(assistant: Assistant) -> None:
+    result = await assistant.handle_text("turn on the air conditioning and open the garage door", lang="en")
+    assert changes(result) == {"Vehicle.Cabin.HVAC.IsAirConditioningActive": True}
+    assert [h.intent for h in result.home_commands] == ["HassTurnOn"]
+    assert result.home_commands[0].slots["domain"] == "cover"
+
+
+async def test_assistant_without_llm_says_it_did_not_understand(assistant: Assistant) -> None:
+    for text, lang, reply in (
+        ("sing me a song about tigers", "en", "Sorry, I did not understand that."),
+        ("给我讲个笑话", "zh-CN", "抱歉，我没有听懂。"),
+        ("歌を歌って", "ja", "すみません、わかりませんでした。"),
+    ):
+        result = await assistant.handle_text(text, lang=lang)
+        assert (result.text, result.changes, result.understood) == (reply, [], False)
+
+
+async def test_assistant_ask_keeps_context_per_client(car: LocalCar) -> None:
+    await ask(car.client, "set the temperature to 25", lang="en")
+    result = await ask(car.client, "and the passenger side too", lang="en")
+    assert changes(result) == {TEMP.format("Row1.Passenger"): 25.0}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"seat": "roof"}, "seat 'roof' is not known"),
+        ({"lang": "fr"}, "language 'fr' is not supported"),
+        ({"speaker": "x" * 65}, "speaker must be"),
+        ({"speaker": "bad\nname"}, "speaker must be"),
+    ],
+)
+async def test_assistant_rejects_bad_request_fields(
+    assistant: Assistant, kwargs: dict[str, str], fragment: str
+) -> None:
+    with pytest.raises(AssistantInputError, match=fragment):
+        await assistant.handle_text("open my window", **kwargs)
+
+
+async def test_assistant_rejects_text_that_is_not_text(assistant: Assistant) -> None:
+    with pytest.raises(AssistantInputError, match="text must be a string"):
+        await assistant.handle_text(b"open my window", lang="en")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\x00\x00",
+        "🚗🚗🚗",
+        "a" * (MAX_TEXT_CHARS + 1),
+        "set the temperature to 99 degrees",
+        "set the temperature to -5",
+        "open the window 250 percent",
+        "，，，、、、",
+        "and and and and",
+    ],
+)
+async def test_assistant_hostile_text_changes_nothing(assistant: Assistant, car: LocalCar, text: str) -> None:
+    car.reset_changes()
+    result = await assistant.handle_text(text, lang="en")
+    assert result.changes == [] and car.changes == []
+    assert result.text  # always answers
+
+
+def test_understander_names_the_problem() -> None:
+    understander = Understander()
+    with pytest.raises(UnderstandingError, match="exceeds the limit"):
+        understander.parse("x" * (MAX_TEXT_CHARS + 1), "en")
+    with pytest.raises(UnderstandingError, match="language"):
+        understander.parse("hello", "klingon")
+    with pytest.raises(UnderstandingError, match="must be a string"):
+        understander.parse(42, "en")  # type: ignore[arg-type]
