@@ -12,6 +12,7 @@ applies requested targets over time and publishes batches through the client API
 
 from renkei.vehicle.sim.adapter import run_simulator
 from renkei.vehicle.sim.scenario import (
+    DEFAULT_SCENARIO,
     Scenario,
     ScenarioError,
     builtin_scenario,
@@ -21,6 +22,7 @@ from renkei.vehicle.sim.scenario import (
 from renkei.vehicle.sim.vehicle import SimRecord, SimVehicle, simulate
 
 __all__ = [
+    "DEFAULT_SCENARIO",
     "Scenario",
     "ScenarioError",
     "SimRecord",

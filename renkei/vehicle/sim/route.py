@@ -51,11 +51,16 @@ class Route:
             self.starts.append(self.starts[-1] + haversine_m(la1, lo1, la2, lo2))
             self.headings.append(bearing_deg(la1, lo1, la2, lo2))
         self.length_m = self.starts[-1]
+        # A route that ends where it starts is a loop: a car driving a cycle keeps lapping it.
+        first, last = points[0], points[-1]
+        self.is_loop = haversine_m(first[0], first[1], last[0], last[1]) < 50.0
 
     def _segment(self, distance_m: float) -> int:
         return min(max(bisect_right(self.starts, distance_m) - 1, 0), len(self.points) - 2)
 
     def locate(self, distance_m: float) -> tuple[float, float, float]:
+        if self.is_loop and distance_m > self.length_m:
+            distance_m %= self.length_m
         d = min(max(distance_m, 0.0), self.length_m)
         i = self._segment(d)
         seg = self.starts[i + 1] - self.starts[i]

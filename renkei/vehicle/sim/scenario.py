@@ -212,6 +212,9 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_mapping(data, str(file))
 
 
+DEFAULT_SCENARIO = "city_loop_shanghai"  # what `renkei run` drives when given no scenario
+
+
 def builtin_scenario_names() -> list[str]:
     folder = resources.files("renkei.vehicle.sim") / "scenarios"
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))

@@ -180,3 +180,12 @@ def test_route_position_heading_and_driver() -> None:
     assert driver.target_speed_ms(route.length_m) == 0.0
     with pytest.raises(ValueError, match="two points"):
         Route([(0.0, 0.0, 50.0)])
+
+
+def test_closed_route_is_lapped() -> None:
+    loop = Route([(0.0, 0.0, 50.0), (0.0, 0.01, 50.0), (0.01, 0.01, 50.0), (0.0, 0.0, 50.0)])
+    assert loop.is_loop
+    assert loop.locate(loop.length_m + 100.0)[:2] == pytest.approx(loop.locate(100.0)[:2])
+    line = Route([(0.0, 0.0, 50.0), (0.0, 0.01, 50.0)])
+    assert not line.is_loop
+    assert line.locate(line.length_m + 100.0)[1] == pytest.approx(0.01)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from renkei.vehicle.sim import (
+    DEFAULT_SCENARIO,
     ScenarioError,
     builtin_scenario,
     builtin_scenario_names,
@@ -40,6 +41,14 @@ def test_required_scenarios_are_shipped_and_valid() -> None:
         assert scenario.title.en and scenario.title.zh_CN and scenario.title.ja
     assert builtin_scenario("winter_commute_beijing").weather.ambient_c == -10
     assert builtin_scenario("summer_day_shanghai").weather.ambient_c == 35
+
+
+def test_default_scenario_keeps_a_live_car_for_hours() -> None:
+    scenario = builtin_scenario(DEFAULT_SCENARIO)
+    assert scenario.duration_s is None
+    record = simulate(scenario, 3 * 3600)
+    assert sum(1 for v in record.speed_kmh[-600:] if v > 5) > 100  # still driving after three hours
+    assert len(set(record.latitude[-600:])) > 100  # and moving on the map
 
 
 def test_unknown_builtin_is_a_clear_key_error() -> None:
