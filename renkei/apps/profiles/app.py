@@ -325,10 +325,7 @@ class ProfilesApp:
     # -- scenes ----------------------------------------------------------------------------------------
     async def run_scene(self, scene: Scene) -> SceneReport:
         places = self.profile_for(self.active).places if self.active else []
-        targets: dict[str, Any] = {}
-        with contextlib.suppress(ProfileError):
-            targets = scene.targets(places)
-        self._remember_echo(targets)
+        self._remember_echo(scene.resolve(places)[0])
         return await run_scene(self.client, scene, places=places, data_dir=self.data_dir)
 
 

@@ -225,6 +225,7 @@ class HabitLearner:
         min_agreement: float = 0.6,
         dismiss_weight: float = 3.0,
         max_actions: int = 3,
+        min_bundle: float = 0.7,
         history: int = 400,
     ) -> None:
         self.store = store
@@ -235,6 +236,7 @@ class HabitLearner:
         self.min_agreement = min_agreement
         self.dismiss_weight = dismiss_weight
         self.max_actions = max_actions
+        self.min_bundle = min_bundle
         self.history_size = history
         self.paused: set[str] = set()
         self._history: dict[str, list[Session]] = defaultdict(list)
@@ -351,12 +353,14 @@ class HabitLearner:
                 refused[key] += weight
         found = []
         for key, weight in made.items():
-            confidence = weight / (total + self.dismiss_weight * refused[key])
+            share, _, value = max(values[key].values(), key=lambda item: item[0])
+            agreement = share / weight
+            if agreement < self.min_agreement:
+                continue  # the person sets it, but to different values: do not guess
+            # the chance they set it here at all, times the chance it is to this value
+            confidence = weight / (total + self.dismiss_weight * refused[key]) * agreement
             if confidence < self.min_confidence:
                 continue
-            share, _, value = max(values[key].values(), key=lambda item: item[0])
-            if share / weight < self.min_agreement:
-                continue  # the person sets it, but to different values: do not guess
             found.append(SuggestedAction(key, value, round(confidence, 3)))
         found.sort(key=lambda a: (-a.confidence, a.key))
         return found
@@ -373,7 +377,17 @@ class HabitLearner:
         """One suggestion for the start of a session, or None when nothing is likely enough."""
         session = self._current.get(person)
         skip = set(session.actions) | session.offered if session is not None else set()
-        actions = [a for a in self.candidates(person, context) if a.key not in skip][: self.max_actions]
+        # A suggestion is answered as a whole: add settings only while the chance that the
+        # person wants all of them (confidences multiplied) stays high enough.
+        actions: list[SuggestedAction] = []
+        chance = 1.0
+        for action in self.candidates(person, context):
+            if action.key in skip or len(actions) >= self.max_actions:
+                continue
+            if actions and chance * action.confidence < self.min_bundle:
+                break
+            actions.append(action)
+            chance *= action.confidence
         if not actions:
             return None
         clock = time.time() if now is None else now
@@ -429,8 +443,9 @@ def _phrase(action: SuggestedAction, places: Sequence[Place]) -> dict[str, str]:
     key, value = action.key, action.value
     if key == NAV:
         name = _place_name(value, places)
+        to = "home" if name["en"] == "home" else f"to {name['en']}"
         return {
-            "en": f"navigate to {name['en']}",
+            "en": f"navigate {to}",
             "zh-CN": f"导航到{name['zh-CN']}",
             "ja": f"{name['ja']}へのルート案内",
         }

@@ -104,18 +104,29 @@ class Scene(_Strict):
 
     def targets(self, places: list[Place] | tuple[Place, ...] = ()) -> dict[str, Value]:
         """The car settings to actuate; a destination is looked up in `places` (kind or name)."""
+        targets, problems = self.resolve(places)
+        if problems:
+            raise ProfileError(next(iter(problems.values())))
+        return targets
+
+    def resolve(self, places: list[Place] | tuple[Place, ...] = ()) -> tuple[dict[str, Value], dict[str, str]]:
+        """(the car settings that can be resolved, {action: why not} for those that cannot)."""
         out: dict[str, Value] = {}
+        problems: dict[str, str] = {}
         for action in self.car:
             if action.navigate is not None:
                 wanted = action.navigate.casefold()
                 place = next((p for p in places if p.kind == wanted or p.name.casefold() == wanted), None)
                 if place is None:
-                    raise ProfileError(f"car.navigate: no favourite place called {action.navigate!r}")
+                    problems[f"navigate:{action.navigate}"] = (
+                        f"car.navigate: no favourite place called {action.navigate!r}"
+                    )
+                    continue
                 out[f"{NAV}.Latitude"] = place.latitude
                 out[f"{NAV}.Longitude"] = place.longitude
             elif action.path is not None and action.value is not None:
                 out[action.path] = action.value
-        return out
+        return out, problems
 
 
 def parse_scene(data: object) -> Scene:
@@ -229,11 +240,8 @@ async def run_scene(
 ) -> SceneReport:
     """Do everything a scene says; what could not be done is reported, never raised."""
     report = SceneReport()
-    try:
-        targets = scene.targets(places)
-    except ProfileError as err:
-        report.failed["car"] = str(err)
-        targets = {}
+    targets, problems = scene.resolve(places)
+    report.failed.update(problems)
     groups: dict[str, dict[str, Value]] = {}
     for path, value in targets.items():
         group = NAV if path.startswith(NAV) else path
