@@ -92,17 +92,17 @@ async def test_control_actuates_and_shows_the_confirmed_value(browser: Any, serv
 
 async def test_language_switch_changes_every_label(browser: Any, served: Any, shot: Callable[[str], Path]) -> None:
     page = await open_cockpit(browser, served)
-    keys = await page.eval_on_selector_all("[data-i18n]", "els => els.map(e => e.dataset.i18n)")
-    assert len(keys) > 60
-    english = await page.eval_on_selector_all("[data-i18n]", "els => els.map(e => e.textContent)")
-    assert english == [LABELS[k]["en"] for k in keys]
+    pairs_js = "els => els.map(e => [e.dataset.i18n, e.textContent])"  # one snapshot: panels may re-order
+    english = await page.eval_on_selector_all("[data-i18n]", pairs_js)
+    assert len(english) > 60
+    assert [t for _, t in english] == [LABELS[k]["en"] for k, _ in english]
     for lang in ("zh-CN", "ja"):
         await page.select_option("#lang", lang)
         await page.wait_for_function(f"document.documentElement.lang === '{lang}'", timeout=2000)
-        keys = await page.eval_on_selector_all("[data-i18n]", "els => els.map(e => e.dataset.i18n)")
-        texts = await page.eval_on_selector_all("[data-i18n]", "els => els.map(e => e.textContent)")
-        wrong = [(k, t) for k, t in zip(keys, texts, strict=True) if t != LABELS[k][lang]]
+        shown = await page.eval_on_selector_all("[data-i18n]", pairs_js)
+        wrong = [(k, t) for k, t in shown if t != LABELS[k][lang]]
         assert not wrong, wrong[:5]
+        assert len(shown) == len(english)
         assert served.broker.current_value(f"{HMI}.CurrentLanguage") == lang
         if lang == "zh-CN":
             await page.wait_for_function("document.getElementById('soc').textContent === '76 %'")

@@ -26,9 +26,11 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, FastAPI, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from pydantic import StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from renkei.api.http.models import (
+    PATH_PATTERN,
     ActionOut,
     ActionRequest,
     ActuateRequest,
@@ -172,7 +174,9 @@ def create_app(broker: Broker, auth: Authenticator, issuer: TokenIssuer, setting
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, err: StarletteHTTPException) -> JSONResponse:
-        return _error(err.status_code, "HTTP", str(err.detail), rule=f"http-{err.status_code}")
+        response = _error(err.status_code, "HTTP", str(err.detail), rule=f"http-{err.status_code}")
+        response.headers.update(err.headers or {})  # e.g. Allow on 405
+        return response
 
     def caller(request: Request) -> Caller:
         header = request.headers.get("authorization")
@@ -220,7 +224,10 @@ def create_app(broker: Broker, auth: Authenticator, issuer: TokenIssuer, setting
     @app.get(f"{API}/signals", response_model=ValuesResponse, responses=ERRORS, tags=["signals"])
     async def get_signals(
         who: Who,
-        path: Annotated[list[str], Query(min_length=1, max_length=256, description="paths, branches or wildcards")],
+        path: Annotated[
+            list[Annotated[str, StringConstraints(pattern=PATH_PATTERN, max_length=512)]],
+            Query(min_length=1, max_length=256, description="paths, branches or wildcards"),
+        ],
         field_: Annotated[Field, Query(alias="field")] = Field.CURRENT,
     ) -> ValuesResponse:
         """Current (or target) values; a signal without a value maps to null."""
@@ -229,7 +236,7 @@ def create_app(broker: Broker, auth: Authenticator, issuer: TokenIssuer, setting
 
     @app.get(f"{API}/metadata", response_model=MetadataResponse, responses=ERRORS, tags=["signals"])
     async def get_metadata(
-        who: Who, pattern: Annotated[str, Query(min_length=1, max_length=512)] = "Vehicle.**"
+        who: Who, pattern: Annotated[str, Query(min_length=1, max_length=512, pattern=PATH_PATTERN)] = "Vehicle.**"
     ) -> MetadataResponse:
         """Catalog entries under a path, branch or wildcard that the caller may read."""
         signals = broker.resolve(pattern, who.principal)

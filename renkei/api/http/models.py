@@ -5,12 +5,15 @@ ActuateRequest(values={"Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature": 21.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 JsonValue = bool | int | float | str | list[bool] | list[int] | list[float] | list[str]
 MAX_VALUES = 256
+# A VSS path, branch or wildcard pattern: dot-separated names, * or **.
+PATH_PATTERN = r"^[A-Za-z0-9_*]+(\.[A-Za-z0-9_*]+)*$"
+VssPath = Annotated[str, StringConstraints(pattern=PATH_PATTERN, max_length=512)]
 
 
 class ErrorBody(BaseModel):
@@ -50,8 +53,8 @@ class MetadataResponse(BaseModel):
 
 
 class ActuateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    values: dict[str, JsonValue] = Field(
+    model_config = ConfigDict(extra="forbid", strict=True)
+    values: dict[VssPath, JsonValue] = Field(
         min_length=1, max_length=MAX_VALUES, description="target values by VSS path (all or none are applied)"
     )
 
@@ -89,7 +92,7 @@ class InfoResponse(BaseModel):
 
 
 class ActionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     temperature: float | None = Field(None, ge=15, le=30, description="climate: target cabin temperature (°C)")
     on: bool | None = Field(None, description="climate: pre-conditioning on or off")
     limit: int | None = Field(None, ge=50, le=100, description="charge_limit: percent")
@@ -98,7 +101,7 @@ class ActionRequest(BaseModel):
 
 
 class PairingCodeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     role: Literal["owner", "driver", "passenger", "guest"]
     hours: float | None = Field(None, gt=0, le=24 * 365, description="credential lifetime in hours (guests ≤ 168)")
 
@@ -112,7 +115,7 @@ class PairingCodeResponse(BaseModel):
 
 
 class ClaimRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     code: str = Field(min_length=1, max_length=16)
     name: str = Field(min_length=1, max_length=64)
 
@@ -124,7 +127,7 @@ class ClaimResponse(BaseModel):
 
 
 class CollectRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     request_id: str = Field(min_length=1, max_length=64)
     secret: str = Field(min_length=1, max_length=128)
 

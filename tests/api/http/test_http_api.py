@@ -107,7 +107,9 @@ async def test_metadata_lists_what_the_caller_may_read(served: Any, signing_key:
     paths = {s["path"] for s in r.json()["signals"]}
     assert TEMP in paths and all(p.startswith("Vehicle.Cabin.HVAC") for p in paths)
     r = await served.http.get("/api/v1/metadata", params={"pattern": "Vehicle.[bad"}, headers=bearer(token))
-    assert r.status_code == 400
+    assert r.status_code == 422 and "pattern" in r.json()["error"]["message"]
+    r = await served.http.get("/api/v1/metadata", params={"pattern": "Vehicle.Cab*"}, headers=bearer(token))
+    assert r.status_code == 400 and r.json()["error"]["rule"] == "pattern"
 
 
 async def test_websocket_subscribe_actuate_and_see_confirmation(served: Any, owner_token: str, broker: Broker) -> None:
