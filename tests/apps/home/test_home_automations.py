@@ -26,7 +26,9 @@ from renkei.broker import Broker
 from renkei.client import InProcessClient
 
 JST = timezone(timedelta(hours=9))
-HOME = (35.6586, 139.7454)  # the shipped defaults' home
+CST = timezone(timedelta(hours=8))
+HOME = (39.9087, 116.4590)  # the shipped defaults' home (the end of the simulator's Beijing commute)
+FAR = (HOME[0] + 0.25, HOME[1] + 0.25)  # about 35 km north-east
 LAT, LON = "Vehicle.CurrentLocation.Latitude", "Vehicle.CurrentLocation.Longitude"
 
 
@@ -200,11 +202,11 @@ def towards_home(start: tuple[float, float], steps: int) -> list[tuple[float, fl
 async def test_simulated_drive_home_after_dark(
     home_app: HomeApp, home_client: InProcessClient, broker: Broker, tmp_path: Path, until: Any
 ) -> None:
-    evening = Clock(datetime(2024, 11, 21, 19, 30, tzinfo=JST))
+    evening = Clock(datetime(2024, 11, 21, 19, 30, tzinfo=CST))
     runs_log = tmp_path / "runs.jsonl"
     engine = await engine_for(home_app, home_client, None, evening, runs_log=runs_log)
     try:
-        await drive(broker, towards_home((35.95, 139.95), 60))  # ~37 km out, straight home
+        await drive(broker, towards_home(FAR, 60))  # ~37 km out, straight home
         await until(lambda: len(engine.runs) == 2)
         by_id = {r.automation: r for r in engine.runs}
         comfort = by_id["comfort_home_when_heading_home"]
@@ -237,10 +239,10 @@ async def test_simulated_drive_home_after_dark(
 async def test_arrival_in_daylight_leaves_garage_and_porch_alone(
     home_app: HomeApp, home_client: InProcessClient, broker: Broker, until: Any
 ) -> None:
-    noon = Clock(datetime(2024, 11, 21, 12, 0, tzinfo=JST))
+    noon = Clock(datetime(2024, 11, 21, 12, 0, tzinfo=CST))
     engine = await engine_for(home_app, home_client, None, noon)
     try:
-        await drive(broker, towards_home((35.95, 139.95), 60))
+        await drive(broker, towards_home(FAR, 60))
         await until(lambda: len(engine.runs) == 1)
         await asyncio.sleep(0.2)
         assert [r.automation for r in engine.runs] == ["comfort_home_when_heading_home"]
@@ -254,7 +256,7 @@ async def test_arrival_in_daylight_leaves_garage_and_porch_alone(
 async def test_precondition_before_scheduled_departure(
     home_app: HomeApp, home_client: InProcessClient, vehicle: Any, until: Any
 ) -> None:
-    clock = Clock(datetime(2024, 11, 18, 7, 20, tzinfo=JST))  # a Monday, 25 min before the 07:45 commute
+    clock = Clock(datetime(2024, 11, 18, 7, 20, tzinfo=CST))  # a Monday, 25 min before the 07:45 commute
     engine = await engine_for(home_app, home_client, None, clock)
     try:
         engine.evaluate_time()
@@ -305,7 +307,7 @@ automations:
 async def test_signal_and_profile_triggers(
     home_app: HomeApp, home_client: InProcessClient, broker: Broker, until: Any
 ) -> None:
-    clock = Clock(datetime(2024, 11, 21, 21, 0, tzinfo=JST))
+    clock = Clock(datetime(2024, 11, 21, 21, 0, tzinfo=CST))
     engine = await engine_for(home_app, home_client, SIGNALS, clock)
     try:
         assert "Vehicle.Teleporter.IsCharged" in str(engine.disabled["unknown_signal"])
@@ -328,3 +330,50 @@ async def test_signal_and_profile_triggers(
         assert not engine.runs[2].ok and "does not grant 'actuate'" in engine.runs[2].actions[0]["error"]
     finally:
         await engine.stop()
+
+
+@pytest.mark.shared
+async def test_leaving_work_warms_the_home(
+    home_app: HomeApp, home_client: InProcessClient, broker: Broker, until: Any
+) -> None:
+    # The simulator's Beijing commute starts at work and ends at home.
+    work = (39.9965, 116.4810)
+    engine = await engine_for(home_app, home_client, None, Clock(datetime(2024, 11, 21, 18, 0, tzinfo=CST)))
+    try:
+        await drive(
+            broker, [work, (work[0] - 0.002, work[1]), (work[0] - 0.004, work[1] - 0.001), (work[0] - 0.01, work[1])]
+        )
+        await until(lambda: len(engine.runs) == 1)
+        assert engine.runs[0].automation == "comfort_home_when_heading_home"
+        assert engine.runs[0].why.startswith("the car left work")
+    finally:
+        await engine.stop()
+
+
+@pytest.mark.shared
+async def test_geofence_fires_on_the_simulators_drive_home(
+    broker: Broker, home_client: InProcessClient, until: Any
+) -> None:
+    """End to end with the platform's EV simulator driving its Beijing commute (work → home)."""
+    import math
+
+    from renkei.vehicle.sim import builtin_scenario, run_simulator
+
+    stop = asyncio.Event()
+    sim = asyncio.create_task(run_simulator(InProcessClient(broker), builtin_scenario("winter_commute_beijing"),
+                                            speed=math.inf, stop=stop))  # fmt: skip
+    app = HomeApp(home_client, HomeSettings(automations_enabled=False, service_socket=None))
+    await app.start()
+    engine = await engine_for(app, home_client, None, Clock(datetime(2024, 11, 21, 19, 0, tzinfo=CST)))
+    try:
+        await until(lambda: len(engine.runs) == 2, within=60)
+        whys = {r.automation: r.why for r in engine.runs}
+        assert whys["comfort_home_when_heading_home"].startswith("the car left work")
+        assert "within 0.3 km of home" in whys["garage_and_porch_on_arrival_after_dark"]
+        await until(lambda: app.state.entities["light.porch"].state == "on")
+        assert app.state.entities["climate.home"].attributes["temperature"] == 21
+    finally:
+        stop.set()
+        await engine.stop()
+        await app.stop()
+        await asyncio.wait_for(sim, 10)
