@@ -81,6 +81,12 @@ class PackParams(_Strict):
     charge_c_rate: tuple[float, ...] = Field(min_length=2)
     charger_efficiency_ac: float = Field(default=0.90, gt=0.7, le=1.0)
     charger_efficiency_dc: float = Field(default=0.95, gt=0.7, le=1.0)
+    # Thermal management: a coolant heater warms a cold pack while driving or charging, and a
+    # chiller on the A/C circuit cools a hot one (electric draw = heat removed / chiller COP).
+    heater_w: float = Field(default=3000.0, ge=0, le=20000)
+    heat_below_c: float = Field(default=5.0, ge=-30, le=30)
+    chiller_w: float = Field(default=4000.0, ge=0, le=20000)
+    cool_above_c: float = Field(default=35.0, ge=20, le=60)
 
 
 class HvacParams(_Strict):

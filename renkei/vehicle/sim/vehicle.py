@@ -111,6 +111,7 @@ class SimVehicle:
         self.window_wh = 0.0
         self.default_wh_per_m = (rated.value * 10.0 / 1000.0) if rated else 0.16
         self.motor_c = weather.ambient_c
+        self.pack_thermal_w = 0.0
         self.gnss_noise_m = 1.5
         self.finished = False
         self._enter_leg()
@@ -249,7 +250,7 @@ class SimVehicle:
         ambient = self.ambient_c
         self.cabin.step(dt, ambient, self.scenario.weather.solar_w_m2)
         self.body.step(dt)
-        load_w = self.params.aux_power_w + self.cabin.electric_power_w
+        load_w = self.params.aux_power_w + self.cabin.electric_power_w + self._thermal_management(leg, dt)
         self.charge_power_kw = 0.0
         self.charge_phase = ""
         driving = isinstance(leg, CycleLeg | RouteLeg)
@@ -290,6 +291,22 @@ class SimVehicle:
         duration = self.scenario.duration_s
         if duration is not None and self.time_s >= duration - 1e-9:
             self.finished = True
+
+    def _thermal_management(self, leg: CycleLeg | RouteLeg | ChargeLeg | ParkLeg | None, dt: float) -> float:
+        """Heat a cold pack or chill a hot one while the car is in use; returns the electric draw."""
+        pack = self.params.pack
+        in_use = isinstance(leg, CycleLeg | RouteLeg) or (isinstance(leg, ChargeLeg) and self.body.cable_connected)
+        t = self.battery.temperature_c
+        heat = 0.0
+        electric = 0.0
+        if in_use and t < pack.heat_below_c and pack.heater_w > 0:
+            heat = electric = pack.heater_w
+        elif t > pack.cool_above_c and pack.chiller_w > 0:
+            heat = -pack.chiller_w * min(1.0, (t - pack.cool_above_c) / 5.0)
+            electric = -heat / 3.0
+        self.battery.temperature_c += heat * dt / pack.heat_capacity_j_per_k
+        self.pack_thermal_w = electric
+        return electric
 
     def _charge(self, leg: ChargeLeg, dt: float, load_w: float) -> None:
         limit = min(leg.until_soc_percent, self.charge_limit)

@@ -9,6 +9,7 @@ import pytest
 
 from renkei.vehicle.sim import (
     DEFAULT_SCENARIO,
+    Scenario,
     ScenarioError,
     builtin_scenario,
     builtin_scenario_names,
@@ -169,3 +170,13 @@ def test_highway_trip_fast_charges_with_a_taper() -> None:
     assert -charging[-1] < 0.6 * peak  # power at the end of the session has tapered
     assert max(record.speed_kmh) > 110
     assert record.soc_percent[-1] > record.soc_percent[0]
+
+
+def test_pack_thermal_management_heats_cold_and_chills_hot_packs() -> None:
+    winter = simulate(builtin_scenario("winter_commute_beijing"), 900)
+    assert winter.battery_c[-1] > winter.battery_c[0] + 2.0  # the coolant heater ran while driving
+    base = builtin_scenario("highway_dc_fast_charge").model_dump(by_alias=True)
+    base["vehicle_overrides"] = {"pack": {"chiller_w": 0.0}}
+    unchilled = simulate(Scenario.model_validate(base), 6000)
+    chilled = simulate(builtin_scenario("highway_dc_fast_charge"), 6000)
+    assert max(chilled.battery_c) < max(unchilled.battery_c) - 2.0
