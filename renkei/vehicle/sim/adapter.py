@@ -30,6 +30,29 @@ def _changed(previous: dict[str, Value], current: dict[str, Value]) -> dict[str,
     return {path: value for path, value in current.items() if previous.get(path) != value}
 
 
+class _Publisher:
+    """Publishes batches; a value the broker rejects (a catalog without that signal, a range the
+    model overshot) is dropped and logged once instead of stopping the car."""
+
+    def __init__(self, client: VehicleClient) -> None:
+        self.client = client
+        self.rejected: dict[str, str] = {}
+
+    async def publish(self, values: dict[str, Value]) -> dict[str, Value]:
+        batch = {p: v for p, v in values.items() if p not in self.rejected}
+        while batch:
+            try:
+                await self.client.publish(batch, timestamp=time.time())
+                return batch
+            except BrokerError as err:
+                if err.code not in (ErrorCode.INVALID_ARGUMENT, ErrorCode.NOT_FOUND) or err.path not in batch:
+                    raise
+                self.rejected[err.path] = err.message
+                log.warning("simulator: not publishing %s: %s", err.path, err.message)
+                del batch[err.path]
+        return batch
+
+
 async def run_simulator(
     client: VehicleClient,
     scenario: Scenario,
@@ -44,6 +67,7 @@ async def run_simulator(
     car = SimVehicle(scenario, seed=seed)
     stop = stop or asyncio.Event()
     published: dict[str, Value] = {}
+    publisher = _Publisher(client)
 
     async def on_actuate(values: dict[str, Value]) -> None:
         accepted: dict[str, Value] = {}
@@ -55,14 +79,21 @@ async def run_simulator(
         # Confirm the switches at once; moving parts confirm their positions as they travel.
         confirmed = {p: v for p, v in car.values().items() if p in accepted or published.get(p) != v}
         if confirmed:
-            await client.publish(confirmed, timestamp=time.time())
-            published.update(confirmed)
+            published.update(await publisher.publish(confirmed))
 
-    provider = await client.provide(car.actuator_paths(), on_actuate)
+    claim = car.actuator_paths()
+    while True:
+        try:
+            provider = await client.provide(claim, on_actuate)
+            break
+        except BrokerError as err:
+            # A catalog without one of our actuators: run without it rather than not at all.
+            if err.code is not ErrorCode.NOT_FOUND or err.path not in claim:
+                raise
+            log.warning("simulator: the catalog has no actuator %s; not providing it", err.path)
+            claim.remove(err.path)
     try:
-        first = {**car.attributes(), **car.values()}
-        await client.publish(first, timestamp=time.time())
-        published.update(first)
+        published.update(await publisher.publish({**car.attributes(), **car.values()}))
         wall_start = time.monotonic()
         steps = 0
         while not stop.is_set() and not car.finished:
@@ -71,8 +102,7 @@ async def run_simulator(
             current = car.values()
             batch = _changed(published, current)
             if batch:
-                await client.publish(batch, timestamp=time.time())
-                published.update(batch)
+                published.update(await publisher.publish(batch))
             if math.isinf(speed):
                 if steps % YIELD_EVERY == 0:
                     await asyncio.sleep(0)

@@ -13,7 +13,7 @@ from renkei.broker import Broker
 from renkei.client import BrokerError, ErrorCode, Field, InProcessClient
 from renkei.vehicle.sim import Scenario, builtin_scenario, run_simulator
 from renkei.vehicle.sim.vehicle import SimVehicle
-from renkei.vss import load_default_catalog
+from renkei.vss import Catalog, load_default_catalog
 
 WINDOW = "Vehicle.Cabin.Door.Row1.DriverSide.Window.Position"
 
@@ -134,3 +134,17 @@ async def test_real_time_pacing_and_bad_speed() -> None:
     for bad in (0.0, -1.0, math.nan):
         with pytest.raises(ValueError, match="speed"):
             await run_simulator(client, scenario, speed=bad)
+
+
+async def test_signals_missing_from_a_smaller_catalog_are_skipped_not_fatal() -> None:
+    full = load_default_catalog()
+    keep = [
+        s
+        for s in full
+        if not s.path.startswith("Vehicle.Powertrain.ElectricMotor") and s.path != "Vehicle.TripMeterReading"
+    ]
+    client = InProcessClient(Broker(Catalog(keep, {})))
+    scenario = builtin_scenario("summer_day_shanghai").model_copy(update={"duration_s": 200.0})
+    await asyncio.wait_for(run_simulator(client, scenario, speed=math.inf), timeout=30)
+    got = (await client.get(["Vehicle.Speed"]))["Vehicle.Speed"]
+    assert got is not None
