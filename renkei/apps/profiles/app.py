@@ -180,6 +180,9 @@ class ProfilesApp:
         report = await self.apply(profile)
         report.person = person
         if person != GUEST and self.store.get(person) is not None:
+            # the CLI may have paused learning or wiped history since we last saw this person
+            self.learner.pause(person, profile.learning_paused)
+            self.learner.reload(person)
             context = self.context()
             self.learner.start_session(person, context)
             suggestion = self.learner.suggest(person, context, places=profile.places, when=self.clock())
@@ -249,9 +252,12 @@ class ProfilesApp:
         person = self.active
         if person is None or person == GUEST:
             return
-        self.learner.observe(person, path, value)
         profile = self.store.get(person)
-        if profile is not None and profile.remember_adjustments and not profile.learning_paused:
+        if profile is None:
+            return
+        self.learner.pause(person, profile.learning_paused)
+        self.learner.observe(person, path, value)
+        if profile.remember_adjustments and not profile.learning_paused:
             updated = remember(profile, path, value)
             if updated is not None:
                 self.store.put(updated)

@@ -243,19 +243,30 @@ class HabitLearner:
         self._current: dict[str, Session] = {}
         self._open: dict[str, tuple[Suggestion, Session]] = {}
         self._ids = itertools.count(1)
-        if store is not None:
-            for row in store.sessions(limit=history * 8):
-                self._history[row["person"]].append(
-                    Session(
-                        id=row["id"],
-                        person=row["person"],
-                        context=Context.from_json(row["context"]),
-                        started=row["started"],
-                        actions=row["actions"],
-                        accepted=set(row["accepted"]),
-                        dismissed=set(row["dismissed"]),
-                    )
+        self._load(None)
+
+    def _load(self, person: str | None) -> None:
+        if self.store is None:
+            return
+        rows = self.store.sessions(person, limit=self.history_size if person else self.history_size * 8)
+        if person is not None:
+            self._history[person] = []
+        for row in rows:
+            self._history[row["person"]].append(
+                Session(
+                    id=row["id"],
+                    person=row["person"],
+                    context=Context.from_json(row["context"]),
+                    started=row["started"],
+                    actions=row["actions"],
+                    accepted=set(row["accepted"]),
+                    dismissed=set(row["dismissed"]),
                 )
+            )
+
+    def reload(self, person: str) -> None:
+        """Re-read one person's history from the store (the CLI may have wiped it)."""
+        self._load(person)
 
     # -- sessions ---------------------------------------------------------------------------------
     def start_session(self, person: str, context: Context, *, now: float | None = None) -> Session:
