@@ -10,9 +10,10 @@ follows its own setpoint with a lag of minutes, so setpoints take effect over ti
 
     >>> from renkei.vehicle.sim.params import HvacParams
     >>> cabin = Cabin(HvacParams(), temperature_c=-10.0)
-    >>> cabin.setpoints["Row1.Driver"] = 22.0
+    >>> cabin.set_setpoint("Row1.Driver", 22.0)
+    22.0
     >>> for _ in range(600): cabin.step(1.0, ambient_c=-10.0, solar_w_m2=0.0)
-    >>> cabin.temperature_c > 5.0 and cabin.electric_power_w > 1000
+    >>> cabin.temperature_c > 5.0 and cabin.electric_power_w > 500
     True
 """
 
