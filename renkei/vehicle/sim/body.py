@@ -16,6 +16,7 @@ when so configured; a door or trunk while the car moves).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from renkei.vss import Value
@@ -109,7 +110,7 @@ class Body:
         """Set a target; returns the value accepted (clamped where the hardware stops)."""
         self._cache = None
         if path in self.movers:
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise BodyRefusal(path, f"expects a number, got {value!r}")
             if path.endswith("Window.Position") and self.window_needs_closed_doors and self.any_door_open():
                 raise BodyRefusal(path, "windows do not move while a door is open")

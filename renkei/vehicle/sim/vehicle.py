@@ -163,6 +163,8 @@ class SimVehicle:
 
     def request(self, path: str, value: Value) -> Value:
         """Apply a requested actuator target; raises `Refused` with the reason if it cannot."""
+        if isinstance(value, float) and not math.isfinite(value):
+            raise Refused(path, f"{value!r} is not a finite number")
         if path in HVAC_ZONE_PATHS:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise Refused(path, "expects a temperature in Celsius")

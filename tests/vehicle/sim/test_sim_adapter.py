@@ -148,3 +148,30 @@ async def test_signals_missing_from_a_smaller_catalog_are_skipped_not_fatal() ->
     await asyncio.wait_for(run_simulator(client, scenario, speed=math.inf), timeout=30)
     got = (await client.get(["Vehicle.Speed"]))["Vehicle.Speed"]
     assert got is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature", math.nan),
+        ("Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature", math.inf),
+        ("Vehicle.Cabin.Seat.Row1.DriverSide.Backrest.Recline", math.nan),
+        ("Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", 10),
+        ("Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging", "START"),
+        ("Vehicle.TripMeterReading", 1234),
+    ],
+)
+async def test_hostile_actuations_are_refused_and_the_car_keeps_running(path: str, value: object) -> None:
+    client = _client()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_simulator(client, _parked(), speed=50.0, stop=stop))
+    try:
+        await _wait_for(client, WINDOW, 0)
+        with pytest.raises(BrokerError):
+            await client.actuate({path: value})  # type: ignore[dict-item]
+        await client.actuate({WINDOW: 40})  # still alive and obeying
+        await _wait_for(client, WINDOW, 40)
+    finally:
+        stop.set()
+        await task
+    assert task.exception() is None

@@ -180,3 +180,20 @@ def test_pack_thermal_management_heats_cold_and_chills_hot_packs() -> None:
     unchilled = simulate(Scenario.model_validate(base), 6000)
     chilled = simulate(builtin_scenario("highway_dc_fast_charge"), 6000)
     assert max(chilled.battery_c) < max(unchilled.battery_c) - 2.0
+
+
+def test_vehicle_refuses_non_finite_and_wrong_typed_requests_itself() -> None:
+    from renkei.vehicle.sim.vehicle import Refused, SimVehicle
+
+    car = SimVehicle(builtin_scenario("summer_day_shanghai"))
+    for path, value in [
+        ("Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature", math.nan),
+        ("Vehicle.Cabin.Door.Row1.DriverSide.Window.Position", math.inf),
+        ("Vehicle.Cabin.HVAC.Station.Row1.Driver.FanSpeed", "max"),
+        ("Vehicle.Cabin.Seat.Row1.DriverSide.HeatingCooling", True),
+        ("Vehicle.Cabin.Door.Row1.DriverSide.Window.Position", [1, 2]),
+    ]:
+        with pytest.raises(Refused):
+            car.request(path, value)
+    car.step()
+    assert all(v == v for v in car.values().values() if isinstance(v, float))  # no NaN leaked
