@@ -8,12 +8,11 @@ CC-CV charge from empty to 4.2 V / C/20 — and requires charge time and energy 
 from __future__ import annotations
 
 import numpy as np
+import pybamm  # a dev dependency: this check must run, never quietly skip
 import pytest
 
 from renkei.vehicle.sim.battery import EquivalentCircuit, interpolate
 from renkei.vehicle.sim.params import builtin_vehicle
-
-pybamm = pytest.importorskip("pybamm")
 
 
 def _pybamm_cc_cv() -> tuple[float, float, float]:
