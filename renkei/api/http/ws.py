@@ -26,7 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from renkei.api.http.policy import Caller, check_actuation, resolve_caller
 from renkei.apps.devices import DeviceRegistry
-from renkei.broker import Authenticator, Broker, BrokerError, ErrorCode, Field, Subscription
+from renkei.broker import Authenticator, Broker, BrokerError, Datapoint, ErrorCode, Field, Subscription
 from renkei.hmi import HmiService
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,23 @@ class Connection:
         await self.send({"type": "error", "id": msg_id, "error": error_body(err)})
 
     async def pump(self, sub_id: str, sub: Subscription) -> None:
+        carried: dict[str, Datapoint] | None = None
         try:
-            async for batch in sub:
+            while True:
+                if carried is None:
+                    try:
+                        batch = dict(await anext(sub))
+                    except StopAsyncIteration:
+                        return
+                else:
+                    batch, carried = carried, None
+                # A client that fell behind gets what queued up in one message, as long
+                # as no path repeats (every value is still delivered, in order).
+                while (more := sub.get_nowait()) is not None:
+                    if more.keys() & batch.keys():
+                        carried = dict(more)
+                        break
+                    batch.update(more)
                 values = {p: None if dp is None else [dp.value, dp.timestamp] for p, dp in batch.items()}
                 await self.send({"type": "update", "id": sub_id, "values": values, "dropped": sub.dropped})
         except BrokerError as err:
