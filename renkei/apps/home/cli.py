@@ -23,7 +23,7 @@ from rich.table import Table
 
 from renkei.apps.home.automations import AutomationFileError, load_automations
 from renkei.apps.home.entities import HomeError, check_entity_id
-from renkei.apps.home.messages import message
+from renkei.apps.home.messages import message, state_word
 from renkei.apps.home.service import HomeServiceClient, HomeServiceError
 from renkei.apps.home.settings import default_socket
 from renkei.i18n import current_lang
@@ -54,7 +54,7 @@ def _details(entity: dict[str, Any]) -> str:
         if attrs.get("temperature") is not None:
             parts.append(f"→ {attrs['temperature']} °C")
         if attrs.get("current_temperature") is not None:
-            parts.append(f"now {attrs['current_temperature']} °C")
+            parts.append(f"({attrs['current_temperature']} °C)")
     return " ".join(parts)
 
 
@@ -81,12 +81,14 @@ def ls(
         return
     areas = {a["id"]: (a.get("names") or {}).get(lang) or a["name"] for a in home.get("areas", [])}
     table = Table(title=message("home.title", lang))
-    for key in ("cli.entity", "cli.name", "cli.area", "cli.state", "cli.details"):
+    table.add_column(message("cli.entity", lang), no_wrap=True)  # ids are typed back: never cut
+    for key in ("cli.name", "cli.area", "cli.state", "cli.details"):
         table.add_column(message(key, lang))
     for entity in home.get("entities", []):
         name = (entity.get("names") or {}).get(lang) or entity.get("name", "")
         area = areas.get(entity.get("area") or "", entity.get("area") or "")
-        table.add_row(entity["entity_id"], name, area, entity.get("state", ""), _details(entity))
+        state = state_word(str(entity.get("state", "")), lang)
+        table.add_row(entity["entity_id"], name, area, state, _details(entity))
     console = Console()
     console.print(table)
     if not home.get("online"):

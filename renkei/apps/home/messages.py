@@ -72,6 +72,29 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# Home Assistant's state words as a person reads them (the programs keep the words themselves).
+STATE_WORDS: dict[str, dict[str, str]] = {
+    "on": {"zh-CN": "开", "ja": "オン"},
+    "off": {"zh-CN": "关", "ja": "オフ"},
+    "open": {"zh-CN": "已打开", "ja": "開"},
+    "closed": {"zh-CN": "已关闭", "ja": "閉"},
+    "opening": {"zh-CN": "正在打开", "ja": "開いています"},
+    "closing": {"zh-CN": "正在关闭", "ja": "閉じています"},
+    "locked": {"zh-CN": "已上锁", "ja": "施錠"},
+    "unlocked": {"zh-CN": "未上锁", "ja": "解錠"},
+    "heat": {"zh-CN": "制热", "ja": "暖房"},
+    "cool": {"zh-CN": "制冷", "ja": "冷房"},
+    "auto": {"zh-CN": "自动", "ja": "自動"},
+    "heat_cool": {"zh-CN": "制热/制冷", "ja": "冷暖房"},
+    "unavailable": {"zh-CN": "不可用", "ja": "利用不可"},
+    "unknown": {"zh-CN": "未知", "ja": "不明"},
+}
+
+
+def state_word(state: str, lang: str) -> str:
+    return STATE_WORDS.get(state, {}).get(lang, state)
+
+
 def message(key: str, lang: str = "en", **values: Any) -> str:
     entry = MESSAGES[key]
     return (entry.get(lang) or entry["en"]).format(**values)

@@ -142,6 +142,8 @@ async def test_cli_ls_and_set_through_the_running_app(running: HomeApp, short_so
     )
     assert result.exit_code == 0, result.output
     assert "寝室の照明" in result.output and "light.bedroom" in result.output
+    bedroom = next(line for line in result.output.splitlines() if "light.bedroom" in line)
+    assert "オン" in bedroom and "60%" in bedroom  # the state in the person's language
     result = await asyncio.to_thread(runner.invoke, cli_app, ["ls", "--json", "--socket", str(short_socket)])
     assert json.loads(result.output)["online"] is True
     result = await asyncio.to_thread(

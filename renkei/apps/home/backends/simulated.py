@@ -61,7 +61,7 @@ def _devices() -> list[Entity]:
             {"zh-CN": "车库门", "ja": "ガレージのドア"},
         ),
         Entity("switch.plug", "Plug", "off", "living_room", {"power_w": 0.0}, {"zh-CN": "插座", "ja": "コンセント"}),
-        Entity("scene.evening", "Evening", "scening", None, {}, {"zh-CN": "傍晚", "ja": "夕方"}),
+        Entity("scene.evening", "Evening", "unknown", None, {}, {"zh-CN": "傍晚", "ja": "夕方"}),
     ]
 
 
