@@ -6,6 +6,8 @@ PNG with speed, state of charge, battery power and cabin temperature over time.
 
     renkei sim scenarios --lang zh-CN
     renkei sim plot winter_commute_beijing --seconds 1800 --out winter.png --lang ja
+    renkei sim consumption            # simulated CLTC/WLTC kWh/100 km against published figures
+    renkei sim efficiency byd_atto3 --out map.png
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from typing import Annotated, Literal
 
 import typer
 
+from renkei.vehicle.sim.consumption import cycle_consumption
+from renkei.vehicle.sim.params import builtin_vehicle, builtin_vehicle_names
+from renkei.vehicle.sim.powertrain import Powertrain
 from renkei.vehicle.sim.scenario import (
     Scenario,
     ScenarioError,
@@ -40,6 +45,10 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "{title} — {vehicle}",
         "written": "wrote {path}: {minutes:.0f} min simulated, {km:.1f} km, SOC {soc0:.0f}% → {soc1:.0f}%",
         "header": "name | vehicle | ambient | title",
+        "map": "{vehicle}: motor + inverter efficiency",
+        "rpm": "Motor speed (rpm)",
+        "torque": "Torque (N·m)",
+        "consumption": "vehicle | cycle | simulated kWh/100 km | published | error",
     },
     "zh-CN": {
         "speed": "车速 (km/h)",
@@ -52,6 +61,10 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "{title} — {vehicle}",
         "written": "已写入 {path}：模拟 {minutes:.0f} 分钟，{km:.1f} 公里，电量 {soc0:.0f}% → {soc1:.0f}%",
         "header": "名称 | 车型 | 环境温度 | 标题",
+        "map": "{vehicle}：电机与逆变器效率",
+        "rpm": "电机转速 (rpm)",
+        "torque": "扭矩 (N·m)",
+        "consumption": "车型 | 工况 | 模拟 kWh/100 km | 公布值 | 误差",
     },
     "ja": {
         "speed": "車速 (km/h)",
@@ -64,6 +77,10 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "{title} — {vehicle}",
         "written": "{path} を書き出しました：{minutes:.0f} 分、{km:.1f} km、SOC {soc0:.0f}% → {soc1:.0f}%",
         "header": "名前 | 車両 | 外気温 | タイトル",
+        "map": "{vehicle}：モーター・インバーター効率",
+        "rpm": "モーター回転数 (rpm)",
+        "torque": "トルク (N·m)",
+        "consumption": "車両 | サイクル | シミュレーション kWh/100 km | 公表値 | 誤差",
     },
 }
 FONTS = {
@@ -176,3 +193,70 @@ def plot(
             soc1=record.soc_percent[-1],
         )
     )
+
+
+@app.command("consumption")
+def consumption(
+    lang: Annotated[str, typer.Option(help="Language: en, zh-CN or ja.", callback=_lang)] = "en",
+) -> None:
+    """Laboratory consumption of each shipped vehicle on CLTC-P and WLTC, against published figures."""
+    typer.echo(LABELS[lang]["consumption"])
+    for name in builtin_vehicle_names():
+        params = builtin_vehicle(name)
+        for key, cycle in (("CLTC", "cltc_p"), ("WLTC", "wltc_class3b")):
+            simulated = cycle_consumption(params, cycle).kwh_per_100km
+            figure = params.published_consumption.get(key)
+            published = f"{figure.value:g}" if figure else "-"
+            error = f"{(simulated / figure.value - 1) * 100:+.1f} %" if figure else "-"
+            typer.echo(f"{params.name} | {key} | {simulated:.2f} | {published} | {error}")
+
+
+@app.command("efficiency")
+def efficiency(
+    vehicle: Annotated[str, typer.Argument(help="A shipped vehicle: " + ", ".join(builtin_vehicle_names()))],
+    out: Annotated[Path, typer.Option(help="PNG file to write.")] = Path("efficiency.png"),
+    lang: Annotated[str, typer.Option(help="Language of the labels: en, zh-CN or ja.", callback=_lang)] = "en",
+) -> None:
+    """Write the motor + inverter efficiency map (speed x torque) of a vehicle as a PNG."""
+    if vehicle not in builtin_vehicle_names():
+        raise typer.BadParameter(f"unknown vehicle {vehicle!r}; known: {', '.join(builtin_vehicle_names())}")
+    if out.suffix.lower() != ".png":
+        raise typer.BadParameter(f"must end in .png, not {out.name!r}", param_hint="--out")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    params = builtin_vehicle(vehicle)
+    drive = Powertrain(params)
+    rpm_max, torque_max = params.motor.max_speed_rpm, params.motor.peak_torque_nm
+    speeds = [rpm_max * i / 80 for i in range(1, 81)]
+    torques = [torque_max * j / 60 for j in range(1, 61)]
+    grid = []
+    for torque in torques:
+        row = []
+        for rpm in speeds:
+            omega = rpm * 3.141592653589793 / 30.0
+            available = min(torque_max, params.motor.peak_power_kw * 1000.0 / omega)
+            row.append(drive.efficiency(rpm, torque) * 100.0 if torque <= available else float("nan"))
+        grid.append(row)
+    text = LABELS[lang]
+    with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONTS[lang]}):
+        fig, ax = plt.subplots(figsize=(8, 5.5), constrained_layout=True)
+        levels = [70, 80, 85, 88, 90, 92, 93, 94, 95, 96, 97, 98]
+        filled = ax.contourf(speeds, torques, grid, levels=levels, cmap="viridis", extend="min")
+        lines = ax.contour(speeds, torques, grid, levels=[85, 90, 94, 96], colors="white", linewidths=0.6)
+        ax.clabel(lines, fmt="%d %%", fontsize=8)
+        fig.colorbar(filled, ax=ax, label="%")
+        ax.set_xlabel(text["rpm"])
+        ax.set_ylabel(text["torque"])
+        ax.set_title(text["map"].format(vehicle=params.name))
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(out, dpi=110)
+        except OSError as err:
+            typer.echo(f"error: cannot write {out}: {err.strerror}", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            plt.close(fig)
+    typer.echo(str(out))

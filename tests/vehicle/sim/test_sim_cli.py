@@ -85,3 +85,20 @@ def test_unwritable_output_is_a_clean_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plot", "summer_day_shanghai", "--seconds", "10", "--out", str(blocker / "a.png")])
     assert result.exit_code == 1
     assert "cannot write" in result.output
+
+
+def test_consumption_table_compares_with_published_figures() -> None:
+    result = runner.invoke(app, ["consumption", "--lang", "zh-CN"])
+    assert result.exit_code == 0, result.output
+    assert "公布值" in result.output
+    rows = [line for line in result.output.splitlines() if "| WLTC |" in line]
+    assert len(rows) == 2 and all("%" in row for row in rows)
+
+
+def test_efficiency_map_png_and_bad_vehicle(tmp_path: Path) -> None:
+    out = tmp_path / "map.png"
+    result = runner.invoke(app, ["efficiency", "byd_atto3", "--out", str(out), "--lang", "ja"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    result = runner.invoke(app, ["efficiency", "trabant_601", "--out", str(out)])
+    assert result.exit_code == 2 and "unknown vehicle" in result.output
