@@ -174,3 +174,41 @@ async def test_a_rejected_token_is_told_and_nothing_breaks(
         assert err.value.code == "stale"
     finally:
         await app.stop()
+
+
+async def test_a_device_that_vanishes_leaves_the_home(ha_app: HomeApp, home_assistant: Any) -> None:
+    import aiomqtt
+
+    await ha_until(home_assistant, f"switch.{CAR}_precondition", lambda s: s["state"] in ("on", "off"))
+    await eventually(lambda: _true(f"switch.{CAR}_precondition" in ha_app.state.entities))
+    # Withdraw the entity's discovery config: Home Assistant removes it, and so does the home app.
+    async with aiomqtt.Client("127.0.0.1", home_assistant.mqtt_port) as mqtt:
+        await mqtt.publish(f"homeassistant/switch/{CAR}/precondition/config", b"", qos=1, retain=True)
+    await eventually(lambda: _true(f"switch.{CAR}_precondition" not in ha_app.state.entities))
+    assert await ha_state(home_assistant, f"switch.{CAR}_precondition") is None
+
+
+async def test_a_revoked_token_while_connected(
+    home_client: InProcessClient, home_assistant: Any, broker: Broker
+) -> None:
+    token = home_assistant.ws({"type": "auth/long_lived_access_token", "client_name": "revoke-me", "lifespan": 1})[0]
+    settings = HomeSettings(
+        backend="homeassistant",
+        homeassistant=HomeAssistantSettings(url=home_assistant.url, token=token),
+        automations_enabled=False,
+        service_socket=None,
+        reconnect_min=0.2,
+        reconnect_max=1.0,
+    )
+    app = HomeApp(home_client, settings)
+    await app.start()
+    try:
+        await eventually(lambda: _true(app.state.online))
+        tokens = home_assistant.ws({"type": "auth/refresh_tokens"})[0]
+        victim = next(t for t in tokens if t.get("client_name") == "revoke-me")
+        home_assistant.ws({"type": "auth/delete_refresh_token", "refresh_token_id": victim["id"]})
+        await eventually(lambda: _true(not app.state.online), 10)
+        await eventually(lambda: _true(any("access token" in n["body"]["en"] for n in app.notifications)), 10)
+        assert any("アクセストークン" in n["body"]["ja"] for n in app.notifications)
+    finally:
+        await app.stop()
