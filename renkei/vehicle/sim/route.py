@@ -41,9 +41,11 @@ def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 class Route:
     """Points are (latitude, longitude, speed limit km/h of the segment starting there)."""
 
-    def __init__(self, points: list[tuple[float, float, float]]) -> None:
+    def __init__(self, points: list[tuple[float, float, float]], stops_s: list[float] | None = None) -> None:
         if len(points) < 2:
             raise ValueError("a route needs at least two points")
+        if stops_s is not None and len(stops_s) != len(points):
+            raise ValueError("stops_s needs one entry per point")
         self.points = points
         self.starts: list[float] = [0.0]
         self.headings: list[float] = []
@@ -51,6 +53,10 @@ class Route:
             self.starts.append(self.starts[-1] + haversine_m(la1, lo1, la2, lo2))
             self.headings.append(bearing_deg(la1, lo1, la2, lo2))
         self.length_m = self.starts[-1]
+        # Where the driver must stop and for how long (traffic lights, toll gates), by distance.
+        self.stops: list[tuple[float, float]] = [
+            (self.starts[i], wait) for i, wait in enumerate(stops_s or []) if wait > 0 and 0 < i < len(points) - 1
+        ]
         # A route that ends where it starts is a loop: a car driving a cycle keeps lapping it.
         first, last = points[0], points[-1]
         self.is_loop = haversine_m(first[0], first[1], last[0], last[1]) < 50.0
@@ -80,9 +86,11 @@ class Driver:
         self.limit_factor = limit_factor
         self.stop_at_m = min(stop_at_m, route.length_m) if stop_at_m is not None else route.length_m
 
-    def target_speed_ms(self, distance_m: float) -> float:
+    def target_speed_ms(self, distance_m: float, next_stop_m: float | None = None) -> float:
+        """Speed to aim for at `distance_m`; `next_stop_m` is a stop ahead not yet served."""
         route = self.route
-        if distance_m >= self.stop_at_m - 0.5:
+        stop_at = self.stop_at_m if next_stop_m is None else min(self.stop_at_m, next_stop_m)
+        if distance_m >= stop_at - 0.5:
             return 0.0
         target = route.limit_kmh(distance_m) * self.limit_factor / 3.6
         i = route._segment(distance_m)
@@ -94,6 +102,6 @@ class Driver:
             limit = 0.0 if j == len(route.points) - 1 else route.points[j][2] * self.limit_factor / 3.6
             reachable = math.sqrt(limit * limit + 2.0 * COMFORT_DECEL * max(ahead, 0.0))
             target = min(target, reachable)
-        to_stop = self.stop_at_m - distance_m
+        to_stop = stop_at - distance_m
         target = min(target, math.sqrt(2.0 * COMFORT_DECEL * max(to_stop, 0.0)))
         return max(target, 0.0)

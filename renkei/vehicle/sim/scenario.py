@@ -76,6 +76,7 @@ class RoutePoint(_Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     limit_kmh: float = Field(default=50.0, gt=0, le=160)
+    stop_s: float = Field(default=0.0, ge=0, le=3600, description="wait here (traffic light, toll gate)")
 
 
 class CycleLeg(_Strict):

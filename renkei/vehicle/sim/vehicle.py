@@ -88,7 +88,13 @@ class SimVehicle:
             for zone in ZONES:
                 self.cabin.set_setpoint(zone, start.hvac_setpoint_c)
         self.body = Body(window_needs_closed_doors=scenario.window_needs_closed_doors)
-        self.route = Route([(p.lat, p.lon, p.limit_kmh) for p in scenario.route]) if scenario.route else None
+        self.route = (
+            Route([(p.lat, p.lon, p.limit_kmh) for p in scenario.route], [p.stop_s for p in scenario.route])
+            if scenario.route
+            else None
+        )
+        self.next_stop = 0  # index into route.stops of the next stop not yet served
+        self.waiting_until = -1.0
         self.start_time = datetime.fromisoformat(start.time)
         self.time_s = 0.0
         self.speed_ms = 0.0
@@ -239,9 +245,20 @@ class SimVehicle:
         assert self.route is not None
         stop_at = leg.until_km * 1000.0 if leg.until_km is not None else None
         driver = Driver(self.route, limit_factor=leg.limit_factor, stop_at_m=stop_at)
+        if self.time_s < self.waiting_until:
+            return 0.0  # waiting at a light
+        stops = self.route.stops
+        while self.next_stop < len(stops) and stops[self.next_stop][0] < self.route_distance_m - 2.0:
+            self.next_stop += 1  # passed (e.g. the leg started beyond it)
+        next_stop_m = stops[self.next_stop][0] if self.next_stop < len(stops) else None
+        if next_stop_m is not None and self.route_distance_m >= next_stop_m - 2.0 and self.speed_ms < 0.1:
+            self.waiting_until = self.time_s + stops[self.next_stop][1]
+            self.next_stop += 1
+            self.event_log.append(f"{self.time_s:.1f}s stops for {stops[self.next_stop - 1][1]:g} s")
+            return 0.0
         # A calm driver accelerates briskly from a stop and gently at motorway speeds.
         accel = DRIVER_ACCEL * min(1.0, max(0.45, 1.0 - (self.speed_ms - 14.0) / 30.0))
-        return min(driver.target_speed_ms(self.route_distance_m), self.speed_ms + accel * STEP_S)
+        return min(driver.target_speed_ms(self.route_distance_m, next_stop_m), self.speed_ms + accel * STEP_S)
 
     def step(self, dt: float = STEP_S) -> None:
         while self.pending_events and self.pending_events[0].at_s <= self.time_s + 1e-9:

@@ -197,3 +197,14 @@ def test_vehicle_refuses_non_finite_and_wrong_typed_requests_itself() -> None:
             car.request(path, value)
     car.step()
     assert all(v == v for v in car.values().values() if isinstance(v, float))  # no NaN leaked
+
+
+def test_route_driver_waits_at_red_lights() -> None:
+    record = simulate(builtin_scenario("winter_commute_beijing"), 1200)
+    stops = [event for event in record.events if "stops for" in event]
+    assert len(stops) == 3
+    at = float(stops[0].split("s ", 1)[0])
+    during = [v for t, v in zip(record.time_s, record.speed_kmh, strict=True) if at + 1 <= t <= at + 44]
+    after = [v for t, v in zip(record.time_s, record.speed_kmh, strict=True) if at + 50 <= t <= at + 60]
+    assert during and max(during) == 0.0  # stands for the whole red phase (45 s)
+    assert after and max(after) > 10.0  # then drives on
