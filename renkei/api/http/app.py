@@ -152,6 +152,8 @@ def create_app(broker: Broker, auth: Authenticator, issuer: TokenIssuer, setting
             "(KUKSA scopes). Live updates over the WebSocket at /api/v1/ws."
         ),
         lifespan=lifespan,
+        docs_url=None,  # the Swagger/ReDoc pages load scripts from a CDN; the car stays offline
+        redoc_url=None,
     )
     app.state.face = face
     app.state.cockpit_login_url = lambda base_url: cockpit_login_url(app, base_url)
