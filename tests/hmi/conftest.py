@@ -217,3 +217,11 @@ def shot(tmp_path: Path) -> Callable[[str], Path]:
         return tmp_path / name
 
     return where
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[Broker]:
+    b = Broker(vehicle_catalog())
+    await b.start()
+    yield b
+    await b.stop()

@@ -52,6 +52,7 @@ export class Link {
     this.onState = onState; this.onHello = onHello;
     this.watchers = new Map(); // path -> Set(callback)
     this.values = new Map();   // path -> value (confirmed, current)
+    this.stamps = new Map();   // path -> when the car measured it (UNIX seconds)
     this.subs = [];            // {id, paths, interval}
     this.pending = new Map();  // request id -> {resolve, reject}
     this.seq = 0; this.ws = null; this.stopped = false;
@@ -79,7 +80,7 @@ export class Link {
     } else if (msg.type === "update") {
       // One batch is one moment: store every value before anyone draws.
       const entries = Object.entries(msg.values);
-      for (const [path, dp] of entries) this.values.set(path, dp === null ? null : dp[0]);
+      for (const [path, dp] of entries) { this.values.set(path, dp === null ? null : dp[0]); this.stamps.set(path, dp === null ? null : dp[1]); }
       for (const [path, dp] of entries) {
         const value = dp === null ? null : dp[0];
         for (const cb of [...(this.watchers.get(path) || []), ...(this.watchers.get("*") || [])]) {
