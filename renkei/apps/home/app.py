@@ -18,10 +18,21 @@ import asyncio
 import itertools
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from renkei.apps.home.automations import (
+    MAX_FILE_BYTES,
+    AutomationEngine,
+    AutomationFileError,
+    AutomationsConfig,
+    default_automations_text,
+    load_automations,
+    parse_automations,
+)
 from renkei.apps.home.backends import HomeBackend, make_backend
 from renkei.apps.home.entities import Entity, HomeCommand, HomeError, HomeState
 from renkei.apps.home.messages import all_languages
@@ -61,7 +72,8 @@ class HomeApp:
                 reconnect_max=settings.reconnect_max,
             )
         self.backend = backend or make_backend(settings, self.state, self.mqtt)
-        self.automations: Any = None  # AutomationEngine once started
+        self.automations: AutomationEngine | None = None
+        self.automations_problems: list[str] = []
         self.notifications: list[dict[str, Any]] = []  # recent, newest last (the cockpit can show them)
         self._waiting: list[_Waiting] = []
         self._tasks: list[asyncio.Task[Any]] = []
@@ -81,17 +93,65 @@ class HomeApp:
         self._tasks.append(asyncio.create_task(self._run_backend(), name="home-backend"))
         self._tasks.append(asyncio.create_task(self._follow_home(), name="home-follow"))
         if self.settings.automations_enabled:
-            from renkei.apps.home.automations import AutomationEngine, load_automations
-
-            config = load_automations(self.settings.automations_file)
-            self.automations = AutomationEngine(
-                self.client, self, config, tick=self.settings.tick, runs_log=self.settings.runs_log
-            )
-            await self.automations.start()
+            await self._start_automations()
         if self.settings.service_socket is not None:
             from renkei.apps.home.service import serve_home
 
-            self._tasks.append(asyncio.create_task(serve_home(self, self.settings.service_socket), name="home-service"))
+            listening = asyncio.Event()
+            server = asyncio.create_task(serve_home(self, self.settings.service_socket, listening), name="home-service")
+            self._tasks.append(server)
+            # Callers may use the socket as soon as start() returns; a failure to listen is logged, not fatal.
+            waiter = asyncio.ensure_future(listening.wait())
+            done, _ = await asyncio.wait({server, waiter}, timeout=5.0, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if server in done and server.exception() is not None:
+                log.error("home service socket %s: %s", self.settings.service_socket, server.exception())
+
+    # -- automations ---------------------------------------------------------------------------
+    def automations_path(self) -> Path | None:
+        """The file automations come from; None means the shipped defaults."""
+        if self.settings.automations_file is not None:
+            return self.settings.automations_file
+        saved = self.settings.automations_saved
+        return saved if saved is not None and saved.is_file() else None
+
+    async def _start_automations(self, config: AutomationsConfig | None = None) -> None:
+        if config is None:
+            path = self.automations_path()
+            try:
+                config = await asyncio.to_thread(load_automations, path)
+            except AutomationFileError as err:
+                # A broken file must not take the home down: run without automations and say why.
+                log.error("automations not started:\n%s", err)
+                self.automations_problems = err.problems
+                await self.notify("home.automations_invalid", "alert", file=str(path), problem=err.problems[0])
+                return
+        self.automations_problems = []
+        self.automations = AutomationEngine(
+            self.client, self, config, tick=self.settings.tick, runs_log=self.settings.runs_log
+        )
+        await self.automations.start()
+
+    def automations_text(self) -> dict[str, Any]:
+        path = self.automations_path()
+        text = default_automations_text() if path is None else path.read_text(encoding="utf-8")
+        return {"path": str(path) if path else None, "shipped": path is None, "text": text}
+
+    async def save_automations(self, text: str) -> AutomationsConfig:
+        """Validate edited automations, save them atomically and run them (AutomationFileError if wrong)."""
+        target = self.settings.automations_file or self.settings.automations_saved
+        if target is None:
+            raise HomeError("unsupported", "there is no file to save automations to (automations_saved is unset)")
+        if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+            raise HomeError("bad-state", f"automations are limited to {MAX_FILE_BYTES} bytes")
+        config = parse_automations(text, str(target))
+        await asyncio.to_thread(_write_atomically, target, text)
+        if self.automations is not None:
+            await self.automations.stop()
+            self.automations = None
+        if self.settings.automations_enabled:
+            await self._start_automations(config)
+        return config
 
     async def stop(self) -> None:
         if self.automations is not None:
@@ -242,3 +302,14 @@ async def run_home_app(client: VehicleClient, settings: HomeSettings, *, stop: a
     """The entry point `renkei run` calls: the home app until `stop` is set (or cancelled)."""
     app = HomeApp(client, settings)
     await app.run(stop)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # A crash mid-write must never leave a half-written file: write aside, then rename.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)

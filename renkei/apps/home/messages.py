@@ -42,6 +42,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "自动化“{name}”：{why}",
         "ja": "オートメーション「{name}」: {why}",
     },
+    "home.automations_invalid": {
+        "en": "Automations are off: {file} has a problem: {problem}",
+        "zh-CN": "自动化已停用：{file} 有问题：{problem}",
+        "ja": "オートメーションは停止中です: {file} に問題があります: {problem}",
+    },
     "home.token": {
         "en": "Home Assistant refused the access token; create a new long-lived token and update the settings.",
         "zh-CN": "Home Assistant 拒绝了访问令牌；请创建新的长期令牌并更新设置。",

@@ -12,6 +12,8 @@ Requests, one JSON object per line; each answer is one line `{"ok": true, ...}` 
     {"op": "set", "entity_id": "light.porch", "state": "on"}  → {"entity": {...}}
     {"op": "call", "entity_id": "climate.home", "service": "set_temperature", "data": {"temperature": 21}}
     {"op": "automations"} / {"op": "runs"}                    → the automations and their recent runs
+    {"op": "automations_file"}                                → {"path", "shipped", "text"} (YAML to edit)
+    {"op": "automations_save", "text": "..."}                 → validated, saved atomically, running
     {"op": "watch"}                                           → then one line per home event, until closed
 
     async with HomeServiceClient(path) as home:
@@ -28,6 +30,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from renkei.apps.home.automations import AutomationFileError
 from renkei.apps.home.entities import HomeError, check_entity_id, make_command, parse_state
 
 if TYPE_CHECKING:
@@ -39,8 +42,8 @@ MAX_LINE = 64 * 1024
 SETTLE_SECONDS = 3.0  # how long `set` waits for the home to report the new state
 
 
-async def serve_home(app: HomeApp, path: Path) -> None:
-    """Serve until cancelled; the socket file is removed afterwards."""
+async def serve_home(app: HomeApp, path: Path, ready: asyncio.Event | None = None) -> None:
+    """Serve until cancelled (`ready` is set once listening); the socket file is removed afterwards."""
     await asyncio.to_thread(_prepare_socket_path, path)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -59,6 +62,8 @@ async def serve_home(app: HomeApp, path: Path) -> None:
     finally:
         os.umask(old_umask)
     os.chmod(path, 0o600)
+    if ready is not None:
+        ready.set()
     try:
         async with server:
             await server.serve_forever()
@@ -123,10 +128,22 @@ async def answer(app: HomeApp, request: dict[str, Any]) -> dict[str, Any]:
             return {"ok": True, "entity": entity.as_dict() if entity else None}
         if op == "automations":
             engine = app.automations
-            return {"ok": True, "automations": engine.describe() if engine else []}
+            described = engine.describe() if engine else []
+            return {"ok": True, "automations": described, "problems": app.automations_problems}
         if op == "runs":
             engine = app.automations
             return {"ok": True, "runs": engine.recent_runs() if engine else []}
+        if op == "automations_file":
+            return {"ok": True, **await asyncio.to_thread(app.automations_text)}
+        if op == "automations_save":
+            text = request.get("text")
+            if not isinstance(text, str):
+                return {"ok": False, "code": "bad-request", "error": "give the automations YAML as text"}
+            try:
+                config = await app.save_automations(text)
+            except AutomationFileError as err:
+                return {"ok": False, "code": "invalid", "error": str(err), "problems": err.problems}
+            return {"ok": True, "count": len(config.automations)}
         if op == "notifications":
             return {"ok": True, "notifications": app.notifications}
         return {

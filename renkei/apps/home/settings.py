@@ -22,10 +22,14 @@ from renkei.settings import default_data_dir
 _TOPIC_PART = r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$"
 
 
+def platform_data_dir() -> Path:
+    data_dir = os.environ.get("RENKEI_DATA_DIR")
+    return Path(data_dir) if data_dir else default_data_dir()
+
+
 def default_socket() -> Path:
     """Where the running home app serves `renkei home ls/set` (the platform's data directory)."""
-    data_dir = os.environ.get("RENKEI_DATA_DIR")
-    return (Path(data_dir) if data_dir else default_data_dir()) / "home.sock"
+    return platform_data_dir() / "home.sock"
 
 
 class MqttSettings(BaseModel):
@@ -69,6 +73,8 @@ class HomeSettings(BaseModel):
     homeassistant: HomeAssistantSettings = Field(default_factory=HomeAssistantSettings)
     # None: the shipped defaults (renkei/apps/home/data/default_automations.yaml)
     automations_file: Path | None = None
+    # where automations edited in the cockpit are saved (and loaded from, when automations_file is unset)
+    automations_saved: Path | None = Field(default_factory=lambda: platform_data_dir() / "home-automations.yaml")
     automations_enabled: bool = True
     runs_log: Path | None = None  # JSON lines of every automation run; None = memory only
     service_socket: Path | None = Field(default_factory=default_socket)

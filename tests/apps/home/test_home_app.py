@@ -17,7 +17,7 @@ from renkei.apps.home import HomeApp, HomeSettings, parse_state, run_home_app
 from renkei.apps.home.backends.simulated import SimulatedHome
 from renkei.apps.home.cli import app as cli_app
 from renkei.apps.home.entities import HomeError
-from renkei.apps.home.service import HomeServiceClient
+from renkei.apps.home.service import HomeServiceClient, HomeServiceError
 from renkei.broker import Broker
 from renkei.client import InProcessClient
 
@@ -184,5 +184,66 @@ async def test_notifications_need_the_right_to_publish_them(broker: Broker, shor
         await app.notify("home.online", backend="simulated")
         assert broker.get([NOTIFICATION])[NOTIFICATION] is None
         assert app.notifications[-1]["body"]["en"].startswith("Connected")
+    finally:
+        await app.stop()
+
+
+EDITED = """
+automations:
+  - id: plug_at_seven
+    name: {en: Plug on at seven, zh-CN: 七点开插座, ja: 七時にコンセント}
+    triggers: [{time: {at: "07:00"}}]
+    actions: [{home: {entity: switch.plug, service: turn_on}}]
+"""
+
+
+async def test_automations_are_edited_saved_and_survive_a_restart(
+    home_client: InProcessClient, vehicle: Any, short_socket: Path, tmp_path: Path, until: Any
+) -> None:
+    saved = tmp_path / "automations.yaml"
+    settings = HomeSettings(service_socket=short_socket, automations_saved=saved)
+    app = HomeApp(home_client, settings)
+    await app.start()
+    try:
+        async with HomeServiceClient(short_socket) as home:
+            current = await home.request({"op": "automations_file"})
+            assert current["shipped"] and "garage_and_porch_on_arrival_after_dark" in current["text"]
+            broken = EDITED.replace('"07:00"', '"seven"')
+            with pytest.raises(HomeServiceError) as err:
+                await home.request({"op": "automations_save", "text": broken})
+            assert err.value.code == "invalid"
+            assert "automation 'plug_at_seven' (#1): field triggers[0].time.at" in str(err.value)
+            assert not saved.exists()  # nothing half-saved
+            assert len((await home.request({"op": "automations"}))["automations"]) == 3  # old ones still run
+            reply = await home.request({"op": "automations_save", "text": EDITED})
+            assert reply["count"] == 1
+            listed = (await home.request({"op": "automations"}))["automations"]
+            assert [a["id"] for a in listed] == ["plug_at_seven"]
+            with pytest.raises(Exception, match="give the automations YAML as text"):
+                await home.request({"op": "automations_save", "text": 42})
+        assert saved.read_text() == EDITED
+    finally:
+        await app.stop()
+    again = HomeApp(home_client, settings)  # a restart loads what the person saved
+    await again.start()
+    try:
+        assert again.automations is not None
+        assert [a.id for a in again.automations.config.automations] == ["plug_at_seven"]
+    finally:
+        await again.stop()
+
+
+async def test_a_broken_automations_file_does_not_take_the_home_down(
+    home_client: InProcessClient, broker: Broker, short_socket: Path, tmp_path: Path, until: Any
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("automations:\n  - {id: x, name: X, triggers: [], actions: []}\n")
+    app = HomeApp(home_client, HomeSettings(service_socket=short_socket, automations_file=bad))
+    await app.start()
+    try:
+        assert app.automations is None and "field triggers" in app.automations_problems[0]
+        assert "Automations are off" in notes(broker)["body"]["en"]
+        await until(lambda: app.state.online)
+        assert (await app.command(parse_state("light.porch", "on"))) is not None  # the home still works
     finally:
         await app.stop()
