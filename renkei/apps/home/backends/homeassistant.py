@@ -67,6 +67,7 @@ class HomeAssistantHome:
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._http: httpx.AsyncClient | None = None
         self._token_told = False
+        self.malformed = 0
 
     @property
     def ws_url(self) -> str:
@@ -143,21 +144,36 @@ class HomeAssistantHome:
 
     async def _read(self, ws: ClientConnection) -> None:
         async for raw in ws:
-            data = json.loads(raw)
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                self.malformed += 1  # a message we cannot read is skipped, never fatal
+                log.warning("skipped a malformed message from Home Assistant: %r", str(raw)[:80])
+                continue
             for message in data if isinstance(data, list) else [data]:
-                if not isinstance(message, dict):
-                    continue
-                kind = message.get("type")
-                if kind == "result":
-                    future = self._pending.pop(int(message.get("id", -1)), None)
-                    if future is not None and not future.done():
-                        if message.get("success"):
-                            future.set_result(message.get("result"))
-                        else:
-                            error = message.get("error") or {}
-                            future.set_exception(HomeError("failed", f"{error.get('code')}: {error.get('message')}"))
-                elif kind == "event":
-                    self._on_event(message.get("event") or {})
+                try:
+                    self._handle(message)
+                except (TypeError, ValueError, AttributeError, KeyError) as err:
+                    self.malformed += 1
+                    log.warning("skipped a malformed message from Home Assistant (%s): %r", err, str(message)[:80])
+
+    def _handle(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            raise TypeError("a message must be a JSON object")
+        kind = message.get("type")
+        if kind == "result":
+            future = self._pending.pop(int(message["id"]), None)
+            if future is not None and not future.done():
+                if message.get("success"):
+                    future.set_result(message.get("result"))
+                else:
+                    error = message.get("error") or {}
+                    future.set_exception(HomeError("failed", f"{error.get('code')}: {error.get('message')}"))
+        elif kind == "event":
+            event = message.get("event")
+            if not isinstance(event, dict):
+                raise TypeError("an event must be a JSON object")
+            self._on_event(event)
 
     async def _request(self, message: dict[str, Any]) -> Any:
         ws = self._ws
@@ -205,7 +221,9 @@ class HomeAssistantHome:
     def _on_event(self, event: dict[str, Any]) -> None:
         if event.get("event_type") != "state_changed":
             return
-        data = event.get("data") or {}
+        data = event.get("data")
+        if not isinstance(data, dict):
+            raise TypeError("state_changed data must be a JSON object")
         new = data.get("new_state")
         if new is None:
             if isinstance(data.get("entity_id"), str):
