@@ -223,7 +223,8 @@ class HomeApp:
             future: asyncio.Future[Entity | None] = asyncio.get_running_loop().create_future()
             self._waiting.append(_Waiting(command, future))
             # Give up on it once it is too old, even if the home never comes back.
-            asyncio.get_running_loop().call_later(self.max_age(command), self._expire, command)
+            remaining = max(0.0, self.max_age(command) - self.age(command))
+            asyncio.get_running_loop().call_later(remaining, self._expire, command)
             if not wait:
                 return None
             return await future
