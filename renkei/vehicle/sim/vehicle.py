@@ -118,6 +118,7 @@ class SimVehicle:
         self.default_wh_per_m = (rated.value * 10.0 / 1000.0) if rated else 0.16
         self.motor_c = weather.ambient_c
         self.pack_thermal_w = 0.0
+        self._settings_cache: dict[str, Value] | None = None
         self.gnss_noise_m = 1.5
         self.finished = False
         self._enter_leg()
@@ -171,6 +172,7 @@ class SimVehicle:
         """Apply a requested actuator target; raises `Refused` with the reason if it cannot."""
         if isinstance(value, float) and not math.isfinite(value):
             raise Refused(path, f"{value!r} is not a finite number")
+        self._settings_cache = None
         if path in HVAC_ZONE_PATHS:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise Refused(path, "expects a temperature in Celsius")
@@ -432,14 +434,19 @@ class SimVehicle:
             "Vehicle.Cabin.HVAC.IsAirConditioningActive": c.ac_enabled,
             "Vehicle.Cabin.HVAC.IsRecirculationActive": c.recirculation,
         }
-        for path, zone in HVAC_ZONE_PATHS.items():
-            out[path] = round(c.setpoints[zone], 1)
-        for path, zone in FAN_PATHS.items():
-            out[path] = c.fan[zone]
-        for path, seat in SEAT_HEAT_PATHS.items():
-            out[path] = c.seat_heating[seat]
-        out.update(self.body.values())  # callers may keep `out`; the body's cache is not handed out
+        out.update(self._settings())
+        out.update(self.body.values())  # callers may keep `out`; the caches are never handed out
         return out
+
+    def _settings(self) -> dict[str, Value]:
+        """Climate settings change only on request, so their values are cached until then."""
+        if self._settings_cache is None:
+            c = self.cabin
+            cache: dict[str, Value] = {path: round(c.setpoints[zone], 1) for path, zone in HVAC_ZONE_PATHS.items()}
+            cache.update({path: c.fan[zone] for path, zone in FAN_PATHS.items()})
+            cache.update({path: c.seat_heating[seat] for path, seat in SEAT_HEAT_PATHS.items()})
+            self._settings_cache = cache
+        return self._settings_cache
 
     def _on_dc(self) -> bool:
         leg = self.current_leg
