@@ -12,7 +12,7 @@ and one message construction per signal.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kuksa.val.v1 import types_pb2 as t1
@@ -87,6 +87,9 @@ def _plain(message: Any, field: str | None, path: str) -> Any:
     return raw
 
 
+_ARRAY_FIELDS = frozenset(f"{name}_array" for name in _ARRAY_CLASS)
+
+
 def v2_value(message: t2.Value, path: str = "") -> Any:
     """The Python value a kuksa.val.v2 Value carries (None when empty)."""
     return _plain(message, message.WhichOneof("typed_value"), path)
@@ -135,9 +138,59 @@ class Codec:
         self._v2: dict[str, Encoder] = {}
         self._v1: dict[str, Encoder] = {}
         self._sdv: dict[str, Encoder] = {}
-        self._empty_v2 = t2.Datapoint()
+        self._v2_fill: dict[str, Callable[[Any, Any], None]] = {}
 
     # -- kuksa.val.v2 ---------------------------------------------------------------
+    def _v2_filler(self, signal: Signal) -> Callable[[Any, Any], None]:
+        name = _FIELD[signal.base_type]
+        if signal.is_array:
+            array = f"{name}_array"
+
+            def fill_array(message: Any, value: Any) -> None:
+                getattr(message, array).values.extend(value)
+
+            filler = fill_array
+        else:
+
+            def fill(message: Any, value: Any) -> None:
+                setattr(message, name, value)
+
+            filler = fill
+        self._v2_fill[signal.path] = filler
+        return filler
+
+    def fill_v2(
+        self, entries: Any, batch: Mapping[str, Datapoint | None], key: Callable[[str], Any] | None = None
+    ) -> None:
+        """Write a batch into a v2 map<key, Datapoint> in place (the streaming hot path).
+
+        Filling the map's own messages avoids building and copying three messages per
+        signal; the timestamp is split once per distinct value in the batch.
+        """
+        fillers = self._v2_fill
+        catalog = self.catalog
+        last: float | None = None
+        seconds = nanos = 0
+        for path, dp in batch.items():
+            message = entries[path if key is None else key(path)]
+            if dp is None:
+                message.SetInParent()
+                continue
+            stamp = dp.timestamp
+            if stamp != last:
+                last = stamp
+                seconds = math.floor(stamp)
+                nanos = int((stamp - seconds) * 1e9)
+            ts = message.timestamp
+            ts.seconds = seconds
+            ts.nanos = nanos
+            value = dp.value
+            if value is not None:
+                filler = fillers.get(path)
+                if filler is None:
+                    filler = self._v2_filler(catalog[path])
+                filler(message.value, value)
+
     def v2_encoder(self, signal: Signal) -> Encoder:
         enc = self._v2.get(signal.path)
         if enc is None:

@@ -23,8 +23,8 @@ from kuksa.val.v1 import val_pb2 as v1
 from kuksa.val.v1 import val_pb2_grpc
 
 from renkei import __version__ as RENKEI_VERSION
-from renkei.api.grpc.codec import Codec, timestamp, v1_value
-from renkei.api.grpc.guard import Gate, LiveStream, check_path, follow, streaming, unary
+from renkei.api.grpc.codec import Codec, from_timestamp, timestamp, v1_value
+from renkei.api.grpc.guard import Gate, LiveStream, abort_with, check_path, follow, streaming, unary
 from renkei.api.grpc.val_v2 import SERVER_NAME
 from renkei.broker import Broker, BrokerError, Datapoint, ErrorCode, Field, Principal
 from renkei.vss import Signal
@@ -125,13 +125,16 @@ class ValV1(val_pb2_grpc.VALServicer):  # type: ignore[misc]
 
     @unary
     async def Set(self, request: v1.SetRequest, context: grpc.aio.ServicerContext) -> v1.SetResponse:
-        principal = self.gate.principal(context)
-        if len(request.updates) > MAX_ENTRIES:
-            raise BrokerError.invalid("", f"{len(request.updates)} updates exceed {MAX_ENTRIES}", "batch-size")
+        return await self._set(request.updates, self.gate.principal(context))
+
+    async def _set(self, updates: Any, principal: Principal) -> v1.SetResponse:
+        if len(updates) > MAX_ENTRIES:
+            raise BrokerError.invalid("", f"{len(updates)} updates exceed {MAX_ENTRIES}", "batch-size")
         response = v1.SetResponse()
         current: dict[str, Any] = {}
         targets: dict[str, Any] = {}
-        for update in request.updates:
+        stamp: float | None = None
+        for update in updates:
             path = update.entry.path
             try:
                 signal = self.broker.signal(check_path(path))
@@ -142,6 +145,8 @@ class ValV1(val_pb2_grpc.VALServicer):  # type: ignore[misc]
                     )
                 if t1.FIELD_VALUE in fields:
                     current[signal.path] = self._value(signal, update.entry.value)
+                    if stamp is None and update.entry.value.HasField("timestamp"):
+                        stamp = from_timestamp(update.entry.value.timestamp)
                 if t1.FIELD_ACTUATOR_TARGET in fields:
                     targets[signal.path] = self._value(signal, update.entry.actuator_target)
                 if not fields & {t1.FIELD_VALUE, t1.FIELD_ACTUATOR_TARGET}:
@@ -149,27 +154,36 @@ class ValV1(val_pb2_grpc.VALServicer):  # type: ignore[misc]
             except BrokerError as err:
                 response.errors.append(t1.DataEntryError(path=path[:256], error=v1_error(err)))
         if not response.errors:
-            for values, write in ((current, self._publish), (targets, self._actuate)):
-                if values:
-                    try:
-                        await write(values, principal)
-                    except BrokerError as err:
-                        response.errors.append(t1.DataEntryError(path=err.path, error=v1_error(err)))
+            try:
+                if current:
+                    # one source timestamp per batch: the first one given (feeders stamp frames)
+                    self.broker.publish(current, principal=principal, timestamp=stamp)
+                if targets:
+                    await self.broker.actuate(targets, principal=principal)
+            except BrokerError as err:
+                response.errors.append(t1.DataEntryError(path=err.path, error=v1_error(err)))
         if response.errors:
             response.error.CopyFrom(response.errors[0].error)
         return response
+
+    async def StreamedUpdate(
+        self, request_iterator: Any, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[v1.StreamedUpdateResponse]:
+        """Set over a stream (feeders): a response is sent only for requests that had errors."""
+        try:
+            principal = self.gate.principal(context)
+            async for request in request_iterator:
+                outcome = await self._set(request.updates, principal)
+                if outcome.errors:
+                    yield v1.StreamedUpdateResponse(error=outcome.error, errors=outcome.errors)
+        except BrokerError as err:
+            await abort_with(context, err)
 
     def _value(self, signal: Signal, dp: t1.Datapoint) -> Any:
         value = v1_value(dp, signal.path)
         if value is None:
             raise BrokerError.invalid(signal.path, "the update carries no value", "datatype")
         return value
-
-    async def _publish(self, values: dict[str, Any], principal: Principal) -> None:
-        self.broker.publish(values, principal=principal)
-
-    async def _actuate(self, values: dict[str, Any], principal: Principal) -> None:
-        await self.broker.actuate(values, principal=principal)
 
     @streaming
     async def Subscribe(
@@ -198,13 +212,22 @@ class ValV1(val_pb2_grpc.VALServicer):  # type: ignore[misc]
             )
         if not subs:
             raise BrokerError.invalid("", "subscribe to the value or the actuator_target", "fields")
+        # Like KUKSA: the first response holds every subscribed entry at once, empty when unset.
+        first = v1.SubscribeResponse()
+        for sub in subs:
+            initial = sub.get_nowait() or {}
+            first.updates.extend(self._update(p, initial.get(p), sub.field) for p in sub.paths)
         async with self.gate.stream(principal) as live:
+            yield first
             async for fld, batch in _merged(subs, live):
                 yield v1.SubscribeResponse(updates=[self._update(p, dp, fld) for p, dp in batch.items()])
 
-    def _update(self, path: str, dp: Datapoint, fld: Field) -> v1.EntryUpdate:
+    def _update(self, path: str, dp: Datapoint | None, fld: Field) -> v1.EntryUpdate:
         signal = self.broker.signal(path)
-        encoded = self.codec.v1_datapoint(signal, dp) or t1.Datapoint(timestamp=timestamp(dp.timestamp))
+        if dp is None:
+            encoded = t1.Datapoint()
+        else:
+            encoded = self.codec.v1_datapoint(signal, dp) or t1.Datapoint(timestamp=timestamp(dp.timestamp))
         if fld is Field.TARGET:
             return v1.EntryUpdate(
                 entry=t1.DataEntry(path=path, actuator_target=encoded), fields=[t1.FIELD_ACTUATOR_TARGET]

@@ -24,7 +24,7 @@ from kuksa.val.v2 import val_pb2 as v2
 from kuksa.val.v2 import val_pb2_grpc
 
 from renkei import __version__ as RENKEI_VERSION
-from renkei.api.grpc.codec import Codec, from_timestamp, v2_value
+from renkei.api.grpc.codec import _ARRAY_FIELDS, Codec, from_timestamp, v2_value
 from renkei.api.grpc.guard import (
     MAX_BUFFER_SIZE,
     MAX_PATHS,
@@ -141,13 +141,16 @@ class ValV2(val_pb2_grpc.VALServicer):  # type: ignore[misc]
     ) -> AsyncIterator[v2.SubscribeResponse]:
         principal = self.gate.principal(context)
         sub = self._open(principal, check_paths(request.signal_paths), request)
-        signal = self.broker.signal
-        encode = self.codec.v2_datapoint
+        fill = self.codec.fill_v2
         response = v2.SubscribeResponse
         async with self.gate.stream(principal) as live:
-            yield response(entries={p: encode(signal(p), dp) for p, dp in self._first(sub).items()})
+            first = response()
+            fill(first.entries, self._first(sub))
+            yield first
             async for batch in follow(sub, live):
-                yield response(entries={p: encode(signal(p), dp) for p, dp in batch.items()})
+                message = response()
+                fill(message.entries, batch)
+                yield message
 
     @streaming
     async def SubscribeById(
@@ -158,14 +161,21 @@ class ValV2(val_pb2_grpc.VALServicer):  # type: ignore[misc]
             raise BrokerError.invalid("", "the request names no signal", "empty")
         paths = [self.signal_of(t2.SignalID(id=i)).path for i in request.signal_ids]
         sub = self._open(principal, paths, request)
-        signal = self.broker.signal
-        encode = self.codec.v2_datapoint
+        catalog = self.catalog
+
+        def key(path: str) -> int:
+            return catalog[path].id
+
+        fill = self.codec.fill_v2
         response = v2.SubscribeByIdResponse
         async with self.gate.stream(principal) as live:
-            first = self._first(sub)
-            yield response(entries={signal(p).id: encode(signal(p), dp) for p, dp in first.items()})
+            first = response()
+            fill(first.entries, self._first(sub), key)
+            yield first
             async for batch in follow(sub, live):
-                yield response(entries={signal(p).id: encode(signal(p), dp) for p, dp in batch.items()})
+                message = response()
+                fill(message.entries, batch, key)
+                yield message
 
     # -- actuation -------------------------------------------------------------------
     def _actuation(self, req: v2.ActuateRequest) -> tuple[str, Any]:
@@ -358,12 +368,23 @@ class ProviderSession:
                     "claim the signal with ProvideSignalRequest before publishing it",
                     "aborted",
                 )
-            try:
-                value = v2_value(dp.value, signal.path)
-            except BrokerError as err:
-                errors[sid] = v2_error(err)
-                continue
-            ts = from_timestamp(dp.timestamp) if dp.HasField("timestamp") else None
+            value_message = dp.value
+            field = value_message.WhichOneof("typed_value")
+            if field is None:
+                value = None
+            elif field in _ARRAY_FIELDS:
+                try:
+                    value = v2_value(value_message, signal.path)
+                except BrokerError as err:
+                    errors[sid] = v2_error(err)
+                    continue
+            else:
+                value = getattr(value_message, field)
+            if dp.HasField("timestamp"):
+                stamp = dp.timestamp
+                ts: float | None = stamp.seconds + stamp.nanos * 1e-9
+            else:
+                ts = None
             group = groups.get(ts)
             if group is None:
                 groups[ts] = {signal.path: value}
