@@ -1,7 +1,7 @@
 // The cockpit: every panel reads confirmed values over one WebSocket and actuates
 // through the broker; the HMI settings (language, units, text size, theme, panels,
 // profile) are signals too, so a profile app re-lays this screen live.
-import { Link, api, applyLabels, loadLabels, t, units, el, fmtDuration, currentLang } from "/static/rk.js";
+import { Link, api, applyLabels, explain, loadLabels, t, units, el, fmtDuration, currentLang } from "/static/rk.js";
 
 const HMI = "Vehicle.Cabin.Infotainment.HMI";
 const BAT = "Vehicle.Powertrain.TractionBattery";
@@ -31,7 +31,7 @@ function toast(message, ok = false) {
 async function request(values) {
   for (const [p, v] of Object.entries(values)) { targets.set(p, v); refresh(p); }
   try { await link.actuate(values); }
-  catch (err) { for (const p of Object.keys(values)) { targets.delete(p); refresh(p); } toast(err.message); }
+  catch (err) { for (const p of Object.keys(values)) { targets.delete(p); refresh(p); } toast(explain(err)); }
 }
 
 function refresh(path) { for (const fn of renderers.get(path) || []) fn(val(path)); }
@@ -246,7 +246,7 @@ function relabelAll() { for (const fn of relabel) fn(); drawDriving(); drawMap()
 
 async function setHmi(values, select) {
   try { await link.hmi(values); }
-  catch (err) { toast(err.message); for (const p of Object.keys(values)) applyHmi(p, val(p)); }
+  catch (err) { toast(explain(err)); for (const p of Object.keys(values)) applyHmi(p, val(p)); }
 }
 
 // -- pairing and devices (owner) ---------------------------------------------------------
@@ -267,7 +267,7 @@ async function refreshDevices() {
     const left = Math.max(0, Math.round(codeExpires - Date.now() / 1000));
     $("codettl").textContent = `${left} s`;
     if (!left) $("paircode").hidden = true;
-  } catch (err) { toast(err.message); }
+  } catch (err) { toast(explain(err)); }
 }
 function openDevices() {
   $("pairdialog").showModal(); refreshDevices();
@@ -280,7 +280,7 @@ async function newCode() {
     const r = await api("POST", "/api/v1/pairing/codes", body);
     $("code").textContent = r.code; $("qr").innerHTML = r.qr_svg || ""; $("paircode").hidden = false;
     $("qr").title = r.url; codeExpires = r.expires_at; refreshDevices();
-  } catch (err) { toast(err.message); }
+  } catch (err) { toast(explain(err)); }
 }
 
 // -- start -------------------------------------------------------------------------------

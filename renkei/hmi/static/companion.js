@@ -1,6 +1,6 @@
 // The companion: pair with a one-time code, then show status and run the remote
 // actions this device's role allows. Its language is the person's own choice.
-import { Link, api, applyLabels, loadLabels, t, units, currentLang } from "/static/rk.js";
+import { Link, api, applyLabels, explain, loadLabels, t, units, currentLang } from "/static/rk.js";
 
 const BAT = "Vehicle.Powertrain.TractionBattery";
 const LOCKS = ["Row1.DriverSide", "Row1.PassengerSide", "Row2.DriverSide", "Row2.PassengerSide"].map((d) => `Vehicle.Cabin.Door.${d}.IsLocked`);
@@ -55,7 +55,7 @@ async function run(name) {
   const out = $("result");
   out.dataset.state = "busy"; out.textContent = "…";
   try { await api("POST", `/api/v1/actions/${action}`, body); out.textContent = `${t("cmp.done")} ✓`; out.style.color = "var(--ok)"; out.dataset.state = "ok"; }
-  catch (err) { out.textContent = err.message; out.style.color = "var(--alert)"; out.dataset.state = "error"; }
+  catch (err) { out.textContent = explain(err); out.style.color = "var(--alert)"; out.dataset.state = "error"; }
 }
 
 function showCar() {
@@ -94,10 +94,10 @@ function showPairing() {
           const r = await api("POST", "/api/v1/pairing/collect", { request_id: claim.request_id, secret: claim.secret });
           if (r.status === "confirmed") { history.replaceState(null, "", "/companion/"); $("banner").hidden = true; return start(); }
           setTimeout(poll, 1000);
-        } catch (err) { $("waiting").hidden = true; $("pair").disabled = false; $("pairerror").hidden = false; $("pairerror").textContent = err.message; }
+        } catch (err) { $("waiting").hidden = true; $("pair").disabled = false; $("pairerror").hidden = false; $("pairerror").textContent = explain(err); }
       };
       poll();
-    } catch (err) { $("pairerror").hidden = false; $("pairerror").textContent = err.message; }
+    } catch (err) { $("pairerror").hidden = false; $("pairerror").textContent = explain(err); }
   };
 }
 

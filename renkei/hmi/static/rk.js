@@ -29,6 +29,12 @@ export function applyLabels(lang) {
   for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
 }
 
+// A refusal in the reader's language when the rule is known, else the broker's words.
+export function explain(err) {
+  const key = err && err.rule ? `err.${err.rule}` : null;
+  return key && LABELS[key] ? `${t(key)} (${err.message})` : (err && err.message) || String(err);
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     const e = (body && body.error) || {};
