@@ -35,10 +35,8 @@ from renkei.apps.home import HomeApp, HomeAssistantSettings, HomeSettings, MqttS
 from renkei.apps.home.devhome import LocalHomeAssistant, LocalMosquitto
 from renkei.broker import Broker, Principal
 from renkei.client import InProcessClient
-from renkei.vss import Catalog, Value
+from renkei.vss import Catalog, Value, load_default_catalog
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 CAR = "bench_car"
 HOME_SCOPE = (
     "read actuate:Vehicle.Cabin.HVAC actuate:Vehicle.Cabin.Door "
@@ -48,14 +46,7 @@ GOAL_P95_MS = 250.0
 
 
 def catalog() -> Catalog:
-    try:
-        from renkei.vss import load_default_catalog
-
-        return load_default_catalog()
-    except Exception:
-        return Catalog.from_files(
-            [SHARED / "vss" / "vss_release_6.0.json"], [REPO / "renkei" / "vss" / "data" / "platform.vspec"]
-        )
+    return load_default_catalog()
 
 
 async def until(predicate: Any, within: float = 60.0, step: float = 0.01) -> None:

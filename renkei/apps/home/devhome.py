@@ -126,6 +126,7 @@ class LocalHomeAssistant:
         )
 
     def start(self, timeout: float = 240.0) -> None:
+        """Write the demo configuration, add the user, run Home Assistant and mint a token."""
         hass = ensure_ha_venv()
         self._write_config()
         subprocess.run(
@@ -134,7 +135,13 @@ class LocalHomeAssistant:
             timeout=120,
             capture_output=True,
         )
-        self._log = self.log_path.open("wb")
+        self.launch(timeout)
+        self.token = self._login()
+
+    def launch(self, timeout: float = 240.0) -> None:
+        """Run Home Assistant on the existing configuration (also to restart it after `stop()`)."""
+        hass = ensure_ha_venv()
+        self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [str(hass), "-c", str(self.config), "--skip-pip"], stdout=self._log, stderr=subprocess.STDOUT
         )
@@ -146,14 +153,13 @@ class LocalHomeAssistant:
                 urllib.request.urlopen(self.url + "/api/", timeout=2)
             except urllib.error.HTTPError as err:
                 if err.code == 401:  # up, and asking for a token
-                    break
+                    return
             except OSError:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"Home Assistant did not answer within {timeout:.0f} s; see {self.log_path}")
             time.sleep(0.5)
-        self.token = self._login()
 
     def _login(self) -> str:
         """The real login flow, then a long-lived access token over the WebSocket API."""

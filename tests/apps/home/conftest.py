@@ -1,9 +1,6 @@
 """Fixtures for the home app: a broker with the VSS 6.0 catalog, a stand-in vehicle that
 provides the actuators the home may touch, the home app's limited client, and a real
 Mosquitto on a free loopback port.
-
-Until renkei/vss/data/default.json exists the catalog is built from ../shared (VSS 6.0
-export + the platform overlay), so tests using `home_catalog` are marked `shared`.
 """
 
 from __future__ import annotations
@@ -19,10 +16,8 @@ import pytest
 from renkei.apps.home.devhome import LocalHomeAssistant, LocalMosquitto
 from renkei.broker import Broker, Principal
 from renkei.client import InProcessClient
-from renkei.vss import Catalog, Value
+from renkei.vss import Catalog, Value, load_default_catalog
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED = REPO.parent / "shared"
 # The scope `renkei run` gives the home app (renkei/runtime.py COMPONENT_SCOPES["home"]).
 HOME_SCOPE = (
     "read actuate:Vehicle.Cabin.HVAC actuate:Vehicle.Cabin.Door "
@@ -49,16 +44,7 @@ CAR_STATE: dict[str, Value] = {
 
 @pytest.fixture(scope="session")
 def home_catalog() -> Catalog:
-    try:
-        from renkei.vss import load_default_catalog
-
-        return load_default_catalog()
-    except Exception:
-        if not (SHARED / "vss").is_dir():
-            pytest.fail(f"no default catalog and no shared VSS data at {SHARED}")
-        return Catalog.from_files(
-            [SHARED / "vss" / "vss_release_6.0.json"], [REPO / "renkei" / "vss" / "data" / "platform.vspec"]
-        )
+    return load_default_catalog()
 
 
 @pytest.fixture

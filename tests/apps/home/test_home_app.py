@@ -21,7 +21,6 @@ from renkei.apps.home.service import HomeServiceClient, HomeServiceError
 from renkei.broker import Broker
 from renkei.client import InProcessClient
 
-pytestmark = pytest.mark.shared
 NOTIFICATION = "Vehicle.Cabin.Infotainment.HMI.Notification"
 
 

@@ -198,7 +198,6 @@ def towards_home(start: tuple[float, float], steps: int) -> list[tuple[float, fl
     ]
 
 
-@pytest.mark.shared
 async def test_simulated_drive_home_after_dark(
     home_app: HomeApp, home_client: InProcessClient, broker: Broker, tmp_path: Path, until: Any
 ) -> None:
@@ -235,7 +234,6 @@ async def test_simulated_drive_home_after_dark(
         await engine.stop()
 
 
-@pytest.mark.shared
 async def test_arrival_in_daylight_leaves_garage_and_porch_alone(
     home_app: HomeApp, home_client: InProcessClient, broker: Broker, until: Any
 ) -> None:
@@ -252,7 +250,6 @@ async def test_arrival_in_daylight_leaves_garage_and_porch_alone(
         await engine.stop()
 
 
-@pytest.mark.shared
 async def test_precondition_before_scheduled_departure(
     home_app: HomeApp, home_client: InProcessClient, vehicle: Any, until: Any
 ) -> None:
@@ -303,7 +300,6 @@ automations:
 """
 
 
-@pytest.mark.shared
 async def test_signal_and_profile_triggers(
     home_app: HomeApp, home_client: InProcessClient, broker: Broker, until: Any
 ) -> None:
@@ -332,7 +328,6 @@ async def test_signal_and_profile_triggers(
         await engine.stop()
 
 
-@pytest.mark.shared
 async def test_leaving_work_warms_the_home(
     home_app: HomeApp, home_client: InProcessClient, broker: Broker, until: Any
 ) -> None:
@@ -350,7 +345,6 @@ async def test_leaving_work_warms_the_home(
         await engine.stop()
 
 
-@pytest.mark.shared
 async def test_geofence_fires_on_the_simulators_drive_home(
     broker: Broker, home_client: InProcessClient, until: Any
 ) -> None:

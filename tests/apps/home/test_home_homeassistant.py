@@ -17,7 +17,7 @@ from renkei.apps.home.service import HomeServiceClient
 from renkei.broker import Broker
 from renkei.client import InProcessClient
 
-pytestmark = [pytest.mark.slow, pytest.mark.shared]
+pytestmark = pytest.mark.slow
 CAR = "slow_car"
 
 
@@ -212,3 +212,46 @@ async def test_a_revoked_token_while_connected(
         assert any("アクセストークン" in n["body"]["ja"] for n in app.notifications)
     finally:
         await app.stop()
+
+
+async def test_home_assistant_restarts_mid_session(
+    home_client: InProcessClient, vehicle: Any, broker: Broker, tmp_path: Path
+) -> None:
+    """Home Assistant goes away: the person is told, a garage command is dropped, a light command
+    waits; Home Assistant comes back: the app reconnects and the light is switched."""
+    from renkei.apps.home.devhome import LocalHomeAssistant, LocalMosquitto
+
+    with LocalMosquitto(tmp_path) as mqtt:
+        ha = LocalHomeAssistant(tmp_path, mqtt.port)
+        await asyncio.to_thread(ha.start)
+        settings = HomeSettings(
+            backend="homeassistant",
+            homeassistant=HomeAssistantSettings(url=ha.url, token=ha.token),
+            automations_enabled=False,
+            service_socket=None,
+            reconnect_min=0.2,
+            reconnect_max=1.0,
+            unsafe_command_max_age=1.0,
+        )
+        app = HomeApp(home_client, settings)
+        await app.start()
+        try:
+            await eventually(lambda: _true(app.state.online and "light.porch" in app.state.entities))
+            await asyncio.to_thread(ha.stop)
+            await eventually(lambda: _true(not app.state.online), 10)
+            await eventually(lambda: _true(any("Cannot reach the home" in n["body"]["en"] for n in app.notifications)))
+            garage = asyncio.create_task(app.command(parse_state("cover.garage_door", "open")))
+            porch = asyncio.create_task(app.command(parse_state("light.porch", "on")))
+            with pytest.raises(HomeError) as err:
+                await garage
+            assert err.value.code == "stale"
+            await asyncio.to_thread(ha.launch)
+            entity = await asyncio.wait_for(porch, 60)
+            assert entity is not None
+            await ha_until(ha, "light.porch", lambda s: s["state"] == "on")
+            garage_state = await ha_state(ha, "cover.garage_door")
+            assert garage_state is not None and garage_state["state"] == "closed"  # never replayed
+            await eventually(lambda: _true(any("Connected to the home" in n["body"]["en"] for n in app.notifications)))
+        finally:
+            await app.stop()
+            await asyncio.to_thread(ha.stop)

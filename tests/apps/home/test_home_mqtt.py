@@ -17,7 +17,6 @@ from renkei.apps.home import HomeApp, HomeSettings, MqttSettings
 from renkei.broker import Broker, Principal
 from renkei.client import InProcessClient
 
-pytestmark = pytest.mark.shared
 CAR = "test_car"
 BASE = f"renkei/{CAR}"
 NOTIFICATION = "Vehicle.Cabin.Infotainment.HMI.Notification"
