@@ -58,13 +58,24 @@ from renkei.api.http.policy import (
     REMOTE_ACTIONS,
     Caller,
     action_permission,
+    action_principal,
     check_actuation,
     require_owner,
     resolve_caller,
 )
 from renkei.api.http.ws import ACTUATE_TIMEOUT, MAX_FRAME, MAX_SUBSCRIPTIONS, SESSION_COOKIE, error_body, serve_socket
 from renkei.apps.devices import Device, DeviceRegistry, PairingError
-from renkei.broker import Authenticator, Broker, BrokerError, Datapoint, ErrorCode, Field, Right, TokenIssuer
+from renkei.broker import (
+    Authenticator,
+    Broker,
+    BrokerError,
+    Datapoint,
+    ErrorCode,
+    Field,
+    Principal,
+    Right,
+    TokenIssuer,
+)
 from renkei.hmi import STATIC_DIR, HmiService
 from renkei.hmi.service import POSITION
 from renkei.settings import Settings
@@ -259,10 +270,10 @@ def create_app(broker: Broker, auth: Authenticator, issuer: TokenIssuer, setting
             ]
         )
 
-    async def _actuate(who: Caller, values: dict[str, Any]) -> None:
+    async def _actuate(who: Caller, values: dict[str, Any], principal: Principal | None = None) -> None:
         check_actuation(who, broker, values)
         try:
-            await asyncio.wait_for(broker.actuate(values, principal=who.principal), ACTUATE_TIMEOUT)
+            await asyncio.wait_for(broker.actuate(values, principal=principal or who.principal), ACTUATE_TIMEOUT)
         except TimeoutError:
             raise BrokerError(ErrorCode.UNAVAILABLE, "", "the vehicle did not answer in time", "timeout") from None
 
@@ -295,7 +306,7 @@ def create_app(broker: Broker, auth: Authenticator, issuer: TokenIssuer, setting
                 ErrorCode.NOT_FOUND, "", f"unknown action {name[:40]!r} ({', '.join(REMOTE_ACTIONS)})", "action"
             )
         params = body.model_dump(exclude_none=True) if body else {}
-        await _actuate(who, make(params))
+        await _actuate(who, make(params), action_principal(who, name))
         return OkResponse()
 
     # -- pairing and devices ------------------------------------------------------------------

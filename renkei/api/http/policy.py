@@ -134,13 +134,23 @@ _SAMPLE: dict[str, dict[str, Any]] = {
 }
 
 
+def action_principal(caller: Caller, name: str) -> Principal:
+    """Whose rights an action runs with: the caller's, or the face's for a delegated action."""
+    if caller.device is not None and name in ROLES[caller.device.role].delegated:
+        paths = REMOTE_ACTIONS[name](_SAMPLE.get(name, {}))
+        scope = " ".join(f"actuate:{p}" for p in paths)
+        return Principal.from_scope_string(scope, subject=f"{caller.principal.subject}/action:{name}")
+    return caller.principal
+
+
 def action_permission(caller: Caller, broker: Broker, name: str) -> str:
     """'' when the caller may run the action in principle, else why not."""
     values = REMOTE_ACTIONS[name](_SAMPLE.get(name, {}))
+    principal = action_principal(caller, name)
     for path in values:
         if path not in broker.catalog:
             return f"{path} is not in this car's catalog"
-        if not caller.principal.may_actuate(path):
+        if not principal.may_actuate(path):
             return f"the role does not grant actuate on {path}"
     if caller.device is not None:
         role = ROLES[caller.device.role]

@@ -7,6 +7,8 @@ device asks for (scopes cannot say "may lock but not unlock").
 
     >>> ROLES["guest"].refuses("Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", False)
     'guests cannot unlock the car'
+    >>> ROLES["guest"].delegated      # the face locks for a guest; its token cannot touch locks
+    ('lock',)
     >>> ROLES["owner"].refuses("Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", False) is None
     True
 """
@@ -52,6 +54,10 @@ class Role:
     ttl: float  # how long a credential lasts before the device must pair again
     refused: tuple[ValueRule, ...] = ()
     max_ttl: float | None = None  # guests: the owner may shorten, never extend past this
+    # Remote actions the HTTP face runs on the device's behalf although its token's scopes
+    # do not cover them: scopes cannot say "may lock but not unlock", and a token that
+    # could actuate IsLocked would unlock through any other face.
+    delegated: tuple[str, ...] = ()
 
     def refuses(self, path: str, value: Value) -> str | None:
         for rule in self.refused:
@@ -76,10 +82,10 @@ ROLES: dict[str, Role] = {
     ),
     "guest": Role(
         "guest",
-        f"{STATUS_READ} actuate:Vehicle.Cabin.HVAC actuate:Vehicle.Cabin.Door.*.*.IsLocked "
-        "actuate:Vehicle.Cabin.Infotainment.Navigation.DestinationSet",
+        f"{STATUS_READ} actuate:Vehicle.Cabin.HVAC actuate:Vehicle.Cabin.Infotainment.Navigation.DestinationSet",
         ttl=1 * DAY,
         max_ttl=7 * DAY,
+        delegated=("lock",),
         refused=(
             ValueRule("Vehicle.Cabin.Door.**.IsLocked", (False,), "guests cannot unlock the car"),
             ValueRule("Vehicle.Powertrain.TractionBattery.Charging.**", None, "guests cannot change charging"),

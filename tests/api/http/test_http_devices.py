@@ -53,6 +53,11 @@ async def test_guest_may_lock_not_unlock_nor_charge(served: Any, owner_token: st
     assert r.status_code == 403 and r.json()["error"]["rule"] == "role-guest"
     r = await served.http.post("/api/v1/actuate", json={"values": {LOCK: False}}, headers=bearer(token))
     assert r.status_code == 403  # the generic door is closed too
+    # the guest's token itself cannot touch the locks, so no other face can unlock with it
+    principal = served.app.state.face.auth.authenticate(token)
+    assert not principal.may_actuate(LOCK)
+    r = await served.http.post("/api/v1/actuate", json={"values": {LOCK: True}}, headers=bearer(token))
+    assert r.status_code == 403
     r = await served.http.post("/api/v1/actions/charge_limit", json={"limit": 90}, headers=bearer(token))
     assert r.status_code == 403
     r = await served.http.post("/api/v1/actions/lock", headers=bearer(token))
