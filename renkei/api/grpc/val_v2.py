@@ -223,6 +223,8 @@ class ValV2(val_pb2_grpc.VALServicer):  # type: ignore[misc]
         signal = self.signal_of(request.signal_id)
         dp = request.data_point
         value = v2_value(dp.value, signal.path)
+        if value is None:
+            raise BrokerError.invalid(signal.path, "the data point carries no value", "datatype")
         ts = from_timestamp(dp.timestamp) if dp.HasField("timestamp") else None
         self.broker.publish({signal.path: value}, principal=principal, timestamp=ts)
         return v2.PublishValueResponse()
@@ -371,8 +373,11 @@ class ProviderSession:
             value_message = dp.value
             field = value_message.WhichOneof("typed_value")
             if field is None:
-                value = None
-            elif field in _ARRAY_FIELDS:
+                errors[sid] = t2.Error(
+                    code=t2.ERROR_CODE_INVALID_ARGUMENT, message=f"{signal.path}: the data point carries no value"
+                )
+                continue
+            if field in _ARRAY_FIELDS:
                 try:
                     value = v2_value(value_message, signal.path)
                 except BrokerError as err:
