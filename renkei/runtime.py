@@ -149,9 +149,10 @@ def _vehicle_component(platform: Platform, options: RunOptions) -> Callable[[], 
             log.info("CAN adapter on %s stopped: %s", channel, stats)
 
         return drive_from_can
-    from renkei.vehicle.sim import builtin_scenario, builtin_scenario_names, load_scenario, run_simulator
+    from renkei.vehicle.sim import DEFAULT_SCENARIO, builtin_scenario, load_scenario, run_simulator
 
-    scenario = load_scenario(options.scenario) if options.scenario else builtin_scenario(builtin_scenario_names()[0])
+    # A bad scenario file is a ScenarioError (a ValueError) naming file, field and rule.
+    scenario = load_scenario(options.scenario) if options.scenario else builtin_scenario(DEFAULT_SCENARIO)
     return lambda: run_simulator(client, scenario, speed=options.speed, stop=platform.stop)
 
 
@@ -203,14 +204,9 @@ async def run_platform(
             loop.add_signal_handler(sig, platform.stop.set)
     tasks: list[asyncio.Task[None]] = []
     grpc_server: Any = None
-    http_server: Any = None
+    http: tuple[Any, asyncio.Task[None]] | None = None
     try:
-        from renkei.api.grpc import serve_grpc
-
-        grpc_server = await serve_grpc(platform.broker, platform.auth, settings.grpc)
-        platform.endpoints["grpc"] = grpc_server.address
-        if options.with_http:
-            http_server = await _start_http(platform, tasks)
+        # The vehicle first: a bad scenario or CAN option stops here, before any port opens.
         components: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("vehicle", _vehicle_component(platform, options))
         ]
@@ -220,6 +216,12 @@ async def run_platform(
             except ImportError as err:
                 platform.status[name] = f"missing: {err}"
                 log.warning(text("cli.component_missing", name=name, error=err))
+        from renkei.api.grpc import serve_grpc
+
+        grpc_server = await serve_grpc(platform.broker, platform.auth, settings.grpc)
+        platform.endpoints["grpc"] = grpc_server.address
+        if options.with_http:
+            http = await _start_http(platform)
         for name, start in components:
             tasks.append(asyncio.create_task(supervise(platform, name, start), name=name))
         _write_run_file(platform)
@@ -231,8 +233,14 @@ async def run_platform(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if http_server is not None:
-            http_server.should_exit = True
+        if http is not None:
+            # Let uvicorn close its connections itself; cancelling it mid-lifespan logs tracebacks.
+            server, serving = http
+            server.should_exit = True
+            try:
+                await asyncio.wait_for(serving, 5)
+            except (TimeoutError, asyncio.CancelledError):
+                serving.cancel()
         if grpc_server is not None:
             await grpc_server.stop(1.0)
         await platform.broker.stop()
@@ -240,7 +248,7 @@ async def run_platform(
             (settings.data_dir / RUN_FILE).unlink()
 
 
-async def _start_http(platform: Platform, tasks: list[asyncio.Task[None]]) -> Any:
+async def _start_http(platform: Platform) -> tuple[Any, asyncio.Task[None]]:
     import socket
 
     import uvicorn
@@ -255,7 +263,7 @@ async def _start_http(platform: Platform, tasks: list[asyncio.Task[None]]) -> An
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = _embedded_server_class()(config)
-    tasks.append(asyncio.create_task(server.serve(sockets=[sock]), name="http"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]), name="http")
     for _ in range(200):
         if server.started:
             break
@@ -264,7 +272,7 @@ async def _start_http(platform: Platform, tasks: list[asyncio.Task[None]]) -> An
     login = getattr(app.state, "cockpit_login_url", None)
     if callable(login):
         platform.endpoints["cockpit"] = login(platform.endpoints["http"])
-    return server
+    return server, serving
 
 
 def _embedded_server_class() -> Any:

@@ -87,3 +87,14 @@ def test_settings_file_and_environment(tmp_path: Path, monkeypatch: pytest.Monke
     config.write_text("colour = 'red'\n")
     result = runner.invoke(app, ["token", "issue", "--scope", "read"])
     assert result.exit_code == 1 and "colour" in result.output
+
+
+def test_run_with_a_broken_scenario_names_file_and_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENKEI_DATA_DIR", str(tmp_path / "data"))
+    scenario = tmp_path / "broken.yaml"
+    scenario.write_text("name: broken\nvehicle: [not, a, mapping\n")
+    result = runner.invoke(app, ["run", "--scenario", str(scenario), "--grpc-port", "0", "--http-port", "0"])
+    assert result.exit_code == 1
+    assert str(scenario) in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "data" / "run.json").exists()
