@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # (timestamp) interface id#data | id##<flags><data> | id#R
 _CANDUMP = re.compile(
     r"^\((?P<ts>\d+(?:\.\d+)?)\)\s+(?P<ch>\S+)\s+(?P<id>[0-9A-Fa-f]{1,8})"
-    r"(?P<sep>##?)(?P<rest>[0-9A-Fa-f.]*|R\d?)\s*(?:[TR])?\s*$"
+    r"(?P<sep>##?)(?P<rest>R\d?|[0-9A-Fa-f.]*)(?:\s+[TR])?\s*$"
 )
 SUPPORTED_SUFFIXES = (".log", ".asc", ".blf", ".candump")
 MAX_LINE = 400
