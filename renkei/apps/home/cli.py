@@ -7,6 +7,7 @@ validates an automations file without anything running.
     renkei home ls
     renkei home set light.living_room 40%
     renkei home set climate.home 21.5
+    renkei home watch
     renkei home check my-automations.yaml
 """
 
@@ -133,6 +134,40 @@ def check(file: Annotated[Path, typer.Argument(help="an automations YAML file")]
             typer.echo(problem, err=True)
         raise typer.Exit(1) from None
     typer.echo(message("cli.valid", current_lang(), file=file, count=len(config.automations)))
+
+
+async def _watch(socket: Path, count: int | None, lang: str) -> None:
+    async with HomeServiceClient(socket, timeout=float("inf")) as home:
+        await home.request({"op": "watch"})  # the snapshot comes first
+        seen = 0
+        while count is None or seen < count:
+            event = await home.next_event()
+            seen += 1
+            if event.get("event") == "state":
+                entity = event["entity"]
+                name = (entity.get("names") or {}).get(lang) or entity.get("name", "")
+                state = state_word(str(entity.get("state", "")), lang)
+                typer.echo(f"{entity['entity_id']} ({name}): {state} {_details(entity)}".rstrip())
+            elif event.get("event") == "removed":
+                typer.echo(f"{event['entity_id']}: -")
+            else:
+                typer.echo(str(event.get("event")))
+
+
+@app.command("watch")
+def watch(
+    socket: SocketOption = None,
+    count: Annotated[int | None, typer.Option("--count", min=1, help="stop after this many changes")] = None,
+) -> None:
+    """Follow the home live: one line per change (Ctrl+C stops)."""
+    lang = current_lang()
+    path = _socket(socket)
+    try:
+        asyncio.run(_watch(path, count, lang))
+    except HomeServiceError as err:
+        _fail(message("cli.not_running", lang, socket=path) if err.code == "not-running" else str(err))
+    except KeyboardInterrupt:
+        pass
 
 
 async def _request(socket: Path, op: str) -> dict[str, Any]:

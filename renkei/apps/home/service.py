@@ -224,7 +224,7 @@ class HomeServiceClient:
         assert self._reader is not None and self._writer is not None, "use `async with HomeServiceClient(...)`"
         self._writer.write(json.dumps(message).encode() + b"\n")
         await self._writer.drain()
-        async with asyncio.timeout(self.timeout):
+        async with asyncio.timeout(None if self.timeout == float("inf") else self.timeout):
             line = await self._reader.readline()
         if not line:
             raise HomeServiceError("closed", "the home app closed the connection")
@@ -232,6 +232,15 @@ class HomeServiceClient:
         if not reply.get("ok"):
             raise HomeServiceError(str(reply.get("code", "failed")), str(reply.get("error", "request failed")))
         return reply
+
+    async def next_event(self) -> dict[str, Any]:
+        """After `request({"op": "watch"})`: the next home event (state, removed, online, offline, problem)."""
+        assert self._reader is not None, "use `async with HomeServiceClient(...)`"
+        line = await self._reader.readline()
+        if not line:
+            raise HomeServiceError("closed", "the home app closed the connection")
+        event: dict[str, Any] = json.loads(line)
+        return event
 
     async def ls(self) -> dict[str, Any]:
         reply = await self.request({"op": "ls"})

@@ -246,3 +246,17 @@ async def test_a_broken_automations_file_does_not_take_the_home_down(
         assert (await app.command(parse_state("light.porch", "on"))) is not None  # the home still works
     finally:
         await app.stop()
+
+
+async def test_cli_watch_follows_changes_live(running: HomeApp, short_socket: Path) -> None:
+    runner = CliRunner()
+    watching = asyncio.create_task(
+        asyncio.to_thread(runner.invoke, cli_app, ["watch", "--count", "2", "--socket", str(short_socket)])
+    )
+    await asyncio.sleep(0.3)
+    await running.command(parse_state("switch.plug", "on"))
+    await running.command(parse_state("light.porch", "#ff0000"))
+    result = await asyncio.wait_for(watching, 5)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("switch.plug (Plug): on") and lines[1].startswith("light.porch (Porch light): on")
