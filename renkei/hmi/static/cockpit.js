@@ -63,11 +63,11 @@ function stepper(labelKey, path, { step, min, max, fmt, start }) {
     el("button", { "data-act": path, "data-dir": "+", "aria-label": "+", onclick: () => go(1) }, "+"));
 }
 
-function toggle(labelKey, path) {
+function toggle(labelKey, path, [yes, no] = ["state.on", "state.off"]) {
   const btn = el("button", { class: "toggle", "data-act": path, onclick: () => request({ [path]: !(targets.get(path) ?? val(path) ?? false) }) });
-  const draw = (v) => { btn.classList.toggle("on", v === true); btn.textContent = t(v === true ? "state.on" : "state.off"); };
+  const draw = (v) => { btn.classList.toggle("on", v === true); btn.textContent = t(v === true ? yes : no); };
   on(path, draw); relabel.push(() => draw(val(path)));
-  return el("div", { class: "row" }, el("span", { class: "name", "data-i18n": labelKey }, t(labelKey)), valueCell(path, (v) => t(v ? "state.on" : "state.off")), btn);
+  return el("div", { class: "row" }, el("span", { class: "name", "data-i18n": labelKey }, t(labelKey)), valueCell(path, (v) => t(v ? yes : no)), btn);
 }
 
 function buildPanels() {
@@ -109,7 +109,7 @@ function buildPanels() {
       el("button", { "data-act": win, "data-dir": "+", onclick: () => request({ [win]: 100 }) }, "▼"),
       valueCell(door, (v) => t(v ? "state.open" : "state.closed"))));
   }
-  body.append(toggle("body.trunk", "Vehicle.Body.Trunk.Rear.IsOpen"));
+  body.append(toggle("body.trunk", "Vehicle.Body.Trunk.Rear.IsOpen", ["state.open", "state.closed"]));
 
   const lights = $("lights");
   for (const [key, path] of LIGHTS) lights.append(toggle(key, path));
