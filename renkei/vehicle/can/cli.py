@@ -73,6 +73,11 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+@app.callback()
+def can_group() -> None:
+    """CAN adapters: vehicle models mapped from real DBC files (opendbc)."""
+
+
 @app.command("vehicles")
 def vehicles_command(
     model: Annotated[str | None, typer.Option(help="Show the signal table of this model.")] = None,

@@ -21,7 +21,9 @@ from renkei.client import BrokerError, ErrorCode, InProcessClient, VehicleClient
 from renkei.vehicle.can import CanAdapter, CanEmitter, load_vehicle_mapping, open_bus
 from renkei.vss import Catalog
 
-DOORS = [f"Vehicle.Cabin.Door.{row}.{side}.IsLocked" for row in ("Row1", "Row2") for side in ("DriverSide", "PassengerSide")]
+DOORS = [
+    f"Vehicle.Cabin.Door.{row}.{side}.IsLocked" for row in ("Row1", "Row2") for side in ("DriverSide", "PassengerSide")
+]
 
 
 async def door_auto_lock(client: VehicleClient, *, lock_above_kmh: float = 15.0) -> None:
@@ -56,7 +58,10 @@ async def rig(model: str, catalog: Catalog, channel: str) -> AsyncIterator[Rig]:
     car_bus = open_bus(channel, "virtual", fd=True)
     emitter = CanEmitter(car, mapping, car_bus)
     adapter = CanAdapter(
-        platform, load_vehicle_mapping(model, catalog), lambda: open_bus(channel, "virtual", fd=True), reconnect_delay=0.05
+        platform,
+        load_vehicle_mapping(model, catalog),
+        lambda: open_bus(channel, "virtual", fd=True),
+        reconnect_delay=0.05,
     )
     stop = asyncio.Event()
     tasks = [asyncio.create_task(emitter.run(stop)), asyncio.create_task(adapter.run(stop))]
@@ -69,8 +74,8 @@ async def rig(model: str, catalog: Catalog, channel: str) -> AsyncIterator[Rig]:
         car_bus.shutdown()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not await check():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not reached in time")
@@ -154,7 +159,9 @@ async def test_a_bus_that_disappears_is_counted_and_reopened(catalog: Catalog, c
         assert bus is not None
         bus.shutdown()  # the interface vanishes under the adapter
         await eventually(lambda: _true(r.adapter.stats.bus_errors >= 1))
-        await eventually(lambda: _true(r.adapter.bus is not None and r.adapter.bus is not bus and r.adapter.connected.is_set()))
+        await eventually(
+            lambda: _true(r.adapter.bus is not None and r.adapter.bus is not bus and r.adapter.connected.is_set())
+        )
         assert r.adapter.stats.reconnects >= 1
         # and traffic flows again after the reconnect
         await r.car.publish({"Vehicle.Speed": 12.5})

@@ -6,8 +6,8 @@ import math
 from pathlib import Path
 
 import cantools
-from cantools.database.utils import create_encode_decode_formats, decode_data
 import pytest
+from cantools.database.utils import create_encode_decode_formats, decode_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -74,31 +74,99 @@ def test_a_kuksa_style_json_file_with_the_dbc_synonym_loads(tmp_path: Path, cata
         ({"Vehicle.Speeed": {"dbc2vss": {"signal": "ESP_v_Signal"}}}, {}, "Vehicle.Speeed", "vss-unknown"),
         ({"Vehicle.Speed": {"dbc2vss": {"signal": "NO_SUCH_SIGNAL"}}}, {}, "Vehicle.Speed", "dbc-signal"),
         ({"Vehicle.Speed": {"dbc2vss": {"signal": "GE_Fahrstufe"}}}, {}, "Vehicle.Speed", "dbc-signal"),
-        ({"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "on_chnage": True}}}, {}, "Vehicle.Speed", "schema-extra_forbidden"),
-        ({"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "interval_ms": -5}}}, {}, "Vehicle.Speed", "schema-greater_than_equal"),
-        ({"Vehicle.Speed": {"vss2dbc": {"signal": "TM_Door_Lock"}}}, {}, "Vehicle.Speed", "vss2dbc-not-actuator"),
-        ({"Vehicle.Speed": {"type": "actuator", "dbc2vss": {"signal": "ESP_v_Signal"}}}, {}, "Vehicle.Speed", "vss-type"),
-        ({"Vehicle.Speed": {"datatype": "int8", "dbc2vss": {"signal": "ESP_v_Signal"}}}, {}, "Vehicle.Speed", "vss-datatype"),
-        ({"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "__import__('os')"}}}}, {}, "Vehicle.Speed", "math-function"),
-        ({"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "x.real"}}}}, {}, "Vehicle.Speed", "math-construct"),
-        ({"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "9^9^9"}}}}, {}, "Vehicle.Speed", "math-power"),
-        ({"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "y * 2"}}}}, {}, "Vehicle.Speed", "math-variable"),
-        ({"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "(x"}}}}, {}, "Vehicle.Speed", "math-syntax"),
-        ({"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {}}}}, {}, "Vehicle.Speed", "schema-value_error"),
         (
-            {"Vehicle.Chassis.Accelerator.PedalPosition": {"dbc2vss": {"signal": "Accel_Pedal_Pressure", "transform": {"mapping": [{"from": 10, "to": 250}]}}}},
+            {"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "on_chnage": True}}},
+            {},
+            "Vehicle.Speed",
+            "schema-extra_forbidden",
+        ),
+        (
+            {"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "interval_ms": -5}}},
+            {},
+            "Vehicle.Speed",
+            "schema-greater_than_equal",
+        ),
+        ({"Vehicle.Speed": {"vss2dbc": {"signal": "TM_Door_Lock"}}}, {}, "Vehicle.Speed", "vss2dbc-not-actuator"),
+        (
+            {"Vehicle.Speed": {"type": "actuator", "dbc2vss": {"signal": "ESP_v_Signal"}}},
+            {},
+            "Vehicle.Speed",
+            "vss-type",
+        ),
+        (
+            {"Vehicle.Speed": {"datatype": "int8", "dbc2vss": {"signal": "ESP_v_Signal"}}},
+            {},
+            "Vehicle.Speed",
+            "vss-datatype",
+        ),
+        (
+            {"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "__import__('os')"}}}},
+            {},
+            "Vehicle.Speed",
+            "math-function",
+        ),
+        (
+            {"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "x.real"}}}},
+            {},
+            "Vehicle.Speed",
+            "math-construct",
+        ),
+        (
+            {"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "9^9^9"}}}},
+            {},
+            "Vehicle.Speed",
+            "math-power",
+        ),
+        (
+            {"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "y * 2"}}}},
+            {},
+            "Vehicle.Speed",
+            "math-variable",
+        ),
+        (
+            {"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {"math": "(x"}}}},
+            {},
+            "Vehicle.Speed",
+            "math-syntax",
+        ),
+        (
+            {"Vehicle.Speed": {"dbc2vss": {"signal": "ESP_v_Signal", "transform": {}}}},
+            {},
+            "Vehicle.Speed",
+            "schema-value_error",
+        ),
+        (
+            {
+                "Vehicle.Chassis.Accelerator.PedalPosition": {
+                    "dbc2vss": {"signal": "Accel_Pedal_Pressure", "transform": {"mapping": [{"from": 10, "to": 250}]}}
+                }
+            },
             {},
             "Vehicle.Chassis.Accelerator.PedalPosition",
             "mapping-to",
         ),
         (
-            {"Vehicle.Cabin.Door.Row1.DriverSide.IsLocked": {"dbc2vss": {"signal": "TSG_FT_01.FT_verriegelt", "transform": {"mapping": [{"from": "locked", "to": True}]}}}},
+            {
+                "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked": {
+                    "dbc2vss": {
+                        "signal": "TSG_FT_01.FT_verriegelt",
+                        "transform": {"mapping": [{"from": "locked", "to": True}]},
+                    }
+                }
+            },
             {},
             "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked",
             "mapping-from",
         ),
         (
-            {"Vehicle.Cabin.Door.Row1.DriverSide.IsLocked": {"dbc2vss": {"signal": "TSG_FT_01.FT_verriegelt", "multiplexer": [{"signal": "ESP_v_Signal", "value": 1}]}}},
+            {
+                "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked": {
+                    "dbc2vss": {
+                        "signal": "TSG_FT_01.FT_verriegelt",
+                        "multiplexer": [{"signal": "ESP_v_Signal", "value": 1}],
+                    }
+                }
+            },
             {},
             "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked",
             "multiplexer-frame",

@@ -62,7 +62,9 @@ async def test_replay_fast_publishes_the_recorded_drive(
     assert stats.malformed_lines == 0
     assert stats.can.published_values > 0
     assert seen[-1] == 95.0  # the last recorded speed arrived
-    door = (await client.get(["Vehicle.Cabin.Door.Row1.DriverSide.IsOpen"]))["Vehicle.Cabin.Door.Row1.DriverSide.IsOpen"]
+    door = (await client.get(["Vehicle.Cabin.Door.Row1.DriverSide.IsOpen"]))[
+        "Vehicle.Cabin.Door.Row1.DriverSide.IsOpen"
+    ]
     assert door is not None and door.value is False
 
 
@@ -115,7 +117,9 @@ async def test_a_truncated_blf_ends_the_replay_without_crashing(
     assert stats.can.published_values == 0
 
 
-async def test_replay_refuses_missing_files_unknown_formats_and_vehicles(client: InProcessClient, tmp_path: Path) -> None:
+async def test_replay_refuses_missing_files_unknown_formats_and_vehicles(
+    client: InProcessClient, tmp_path: Path
+) -> None:
     with pytest.raises(ReplayError, match="no such log"):
         await replay_log(client, tmp_path / "nope.log", vehicle="vw_id4")
     odd = tmp_path / "drive.mp3"
