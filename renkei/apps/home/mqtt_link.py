@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -112,6 +113,12 @@ class MqttLink:
                 except Exception:
                     log.exception("MQTT state listener failed")
 
+    def _tls(self) -> ssl.SSLContext | None:
+        if not self.settings.tls:
+            return None
+        cafile = str(self.settings.ca_file) if self.settings.ca_file else None
+        return ssl.create_default_context(cafile=cafile)
+
     async def run(self) -> None:
         """Connect, serve routes, reconnect with exponential back-off; returns only when cancelled."""
         delay = self.reconnect_min
@@ -129,6 +136,7 @@ class MqttLink:
                     keepalive=15,
                     max_queued_incoming_messages=10_000,
                     max_queued_outgoing_messages=1_000,
+                    tls_context=self._tls(),
                 ) as client:
                     for route in list(self._routes):
                         await self._subscribe(client, route.topic_filter)
@@ -148,7 +156,7 @@ class MqttLink:
                             log.exception("MQTT on-connect hook failed")
                     async for message in client.messages:
                         self._dispatch(str(message.topic), message.payload, bool(message.retain))
-            except (aiomqtt.MqttError, MqttOffline, OSError) as err:
+            except (aiomqtt.MqttError, MqttOffline, OSError, ssl.SSLError) as err:
                 self.last_error = str(err)
                 log.warning(
                     "MQTT link to %s:%s lost: %s; retrying in %.1f s",

@@ -42,6 +42,8 @@ class MqttSettings(BaseModel):
     port: int = Field(default=1883, ge=1, le=65535)
     username: str | None = None
     password: str | None = None
+    tls: bool = False  # MQTT over TLS (port 8883 by convention); the server certificate is verified
+    ca_file: Path | None = None  # a private CA for the broker's certificate; None: the system's CAs
     prefix: str = Field(default="renkei", pattern=_TOPIC_PART, max_length=64)
     discovery_prefix: str = Field(default="homeassistant", pattern=_TOPIC_PART, max_length=64)
     vehicle_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,48}$")

@@ -8,6 +8,7 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
@@ -300,3 +301,84 @@ def app_command(entity: str, service: str, data: dict[str, Any] | None = None) -
     from renkei.apps.home import make_command
 
     return make_command(entity, service, data)
+
+
+def _certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a server certificate for 127.0.0.1, made fresh for the test."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder().subject_name(name("renkei test CA")).issuer_name(name("renkei test CA"))
+        .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    server = (
+        x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
+        .public_key(key.public_key()).serial_number(2).not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    paths = folder / "ca.pem", folder / "server.pem", folder / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
+    )
+    return paths
+
+
+async def test_tls_and_credentials(home_client: InProcessClient, vehicle: Any, tmp_path: Path, until: Any) -> None:
+    import getpass
+    import shutil
+    import subprocess
+
+    from renkei.apps.home.devhome import LocalMosquitto
+
+    ca, cert, key = _certificates(tmp_path)
+    passwords = tmp_path / "passwords"
+    passwd = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+    await asyncio.to_thread(subprocess.run, [passwd, "-c", "-b", str(passwords), "car", "s3cret"], check=True)
+    broker = LocalMosquitto(tmp_path)
+    # Started as root, mosquitto would drop to user "mosquitto", which cannot read pytest's private tmp dir.
+    broker.conf.write_text(
+        f"user {getpass.getuser()}\n"
+        f"listener {broker.port} 127.0.0.1\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n"
+        f"allow_anonymous false\npassword_file {passwords}\npersistence false\nlog_dest none\n"
+    )
+    with broker:
+        good = mqtt_settings(broker.port, tls=True, ca_file=ca, username="car", password="s3cret")
+        app = HomeApp(home_client, good)
+        await app.start()
+        try:
+            await until(lambda: app.mqtt is not None and app.mqtt.online)
+        finally:
+            await app.stop()
+        for wrong, why in (
+            ({"tls": True, "ca_file": ca, "username": "car", "password": "guess"}, "Not authorized"),
+            ({"tls": True, "username": "car", "password": "s3cret"}, "CERTIFICATE_VERIFY_FAILED"),  # untrusted CA
+            ({"username": "car", "password": "s3cret"}, "timed out"),  # plain MQTT to a TLS listener
+        ):
+            app = HomeApp(home_client, mqtt_settings(broker.port, **wrong))
+            await app.start()
+            try:
+                assert app.mqtt is not None
+                await until(lambda: bool(app.mqtt and app.mqtt.last_error))  # noqa: B023
+                assert not app.mqtt.online and why in app.mqtt.last_error
+            finally:
+                await app.stop()
