@@ -234,6 +234,19 @@ class Codec:
         return md
 
     # -- kuksa.val.v1 --------------------------------------------------------------
+    def fill_v1(self, message: Any, path: str, dp: Datapoint) -> None:
+        """Write one datapoint into a v1 Datapoint message in place (the streaming hot path)."""
+        stamp = dp.timestamp
+        seconds = math.floor(stamp)
+        ts = message.timestamp
+        ts.seconds = seconds
+        ts.nanos = int((stamp - seconds) * 1e9)
+        if dp.value is not None:
+            filler = self._v2_fill.get(path)  # v1 and v2 share field names
+            if filler is None:
+                filler = self._v2_filler(self.catalog[path])
+            filler(message, dp.value)
+
     def v1_datapoint(self, signal: Signal, dp: Datapoint | None) -> t1.Datapoint | None:
         if dp is None or dp.value is None:
             return None

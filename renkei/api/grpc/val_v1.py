@@ -219,8 +219,19 @@ class ValV1(val_pb2_grpc.VALServicer):  # type: ignore[misc]
             first.updates.extend(self._update(p, initial.get(p), sub.field) for p in sub.paths)
         async with self.gate.stream(principal) as live:
             yield first
+            fill = self.codec.fill_v1
+            value_field, target_field = t1.FIELD_VALUE, t1.FIELD_ACTUATOR_TARGET
             async for fld, batch in _merged(subs, live):
-                yield v1.SubscribeResponse(updates=[self._update(p, dp, fld) for p, dp in batch.items()])
+                response = v1.SubscribeResponse()
+                add = response.updates.add
+                is_target = fld is Field.TARGET
+                for path, dp in batch.items():
+                    update = add()
+                    entry = update.entry
+                    entry.path = path
+                    fill(entry.actuator_target if is_target else entry.value, path, dp)
+                    update.fields.append(target_field if is_target else value_field)
+                yield response
 
     def _update(self, path: str, dp: Datapoint | None, fld: Field) -> v1.EntryUpdate:
         signal = self.broker.signal(path)
