@@ -37,6 +37,7 @@ from renkei.vss import Catalog, Value
 log = logging.getLogger(__name__)
 
 BusFactory = Callable[[], can.BusABC]
+YIELD_EVERY = 32  # frames handled before the adapter lets other tasks run
 
 
 class BusReader:
@@ -213,8 +214,12 @@ class CanAdapter:
                     waiter.cancel()
                     return False
                 frames = reader.frames
+                handled = 0
                 while frames:
                     await self.handle_frame(frames.popleft())
+                    handled += 1
+                    if handled % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # subscribers see values during a long burst, not after it
                 if reader.error is not None:
                     self.stats.bus_errors += 1
                     log.warning("CAN bus failed: %s; reconnecting", reader.error)
