@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import copy
 import gc
 import math
@@ -100,10 +101,8 @@ class Listener:
     async def close(self) -> None:
         self.sub.close()
         self.task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.task
-        except (asyncio.CancelledError, Exception):
-            pass
 
 
 async def throughput(mapping: VehicleMapping, frames: list[can.Message], seconds: float) -> dict[str, float]:
@@ -226,8 +225,7 @@ async def virtual_bus_latency(
     thread = threading.Thread(target=sender)
     started = time.perf_counter()
     thread.start()
-    while thread.is_alive():
-        await asyncio.sleep(0.05)
+    await asyncio.to_thread(thread.join)
     elapsed = time.perf_counter() - started
     await asyncio.sleep(0.2)
     stop.set()
