@@ -47,7 +47,7 @@ async def test_cockpit_renders_driving_map_and_notifications(
     assert await page.locator("#map [data-layer=car]").count() == 1
     assert await page.locator("#map [data-layer=destination]").count() == 1
     served.broker.publish({"Vehicle.Speed": 87.0, "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed": 12.0})
-    await page.wait_for_function("document.getElementById('speed').textContent === '87'", timeout=2000)
+    await page.wait_for_function("document.getElementById('speed').textContent === '87'", timeout=4000)
     assert "warn.lowsoc" in await page.locator("#warnings li").first.get_attribute("data-warning")
     note = {
         "id": "n1",
@@ -57,11 +57,11 @@ async def test_cockpit_renders_driving_map_and_notifications(
         "body": {"en": "Close it?", "zh-CN": "要关闭吗？", "ja": "閉めますか？"},
     }
     served.broker.publish({f"{HMI}.Notification": json.dumps(note)})
-    await page.wait_for_selector("#notes li[data-note=n1]", timeout=2000)
+    await page.wait_for_selector("#notes li[data-note=n1]", timeout=4000)
     assert "Garage door open" in await page.inner_text("#notes li[data-note=n1]")
     served.broker.publish({f"{HMI}.Notification": "{not json"})  # a broken notification is ignored
     served.broker.publish({"Vehicle.Speed": 0.0, "Vehicle.Powertrain.TractionBattery.StateOfCharge.Displayed": 76.0})
-    await page.wait_for_function("document.getElementById('speed').textContent === '0'", timeout=2000)
+    await page.wait_for_function("document.getElementById('speed').textContent === '0'", timeout=4000)
     await page.screenshot(path=shot("cockpit-en.png"), full_page=True)
 
 
@@ -71,7 +71,7 @@ async def test_control_actuates_and_shows_the_confirmed_value(browser: Any, serv
     await page.wait_for_function(f"document.querySelector('.val[data-path=\"{TEMP}\"]').textContent === '21.0 °C'")
     served.car.delay = 0.6  # a slow actuator: the screen must wait for it
     await page.click(f'button[data-act="{TEMP}"][data-dir="+"]')
-    await page.wait_for_selector(f'.val.pending[data-path="{TEMP}"]', timeout=2000)
+    await page.wait_for_selector(f'.val.pending[data-path="{TEMP}"]', timeout=4000)
     assert (await cell.inner_text()).startswith("21.0 °C")  # still the confirmed value
     await page.wait_for_function(
         f"(() => {{ const c = document.querySelector('.val[data-path=\"{TEMP}\"]');"
@@ -98,7 +98,7 @@ async def test_language_switch_changes_every_label(browser: Any, served: Any, sh
     assert [t for _, t in english] == [LABELS[k]["en"] for k, _ in english]
     for lang in ("zh-CN", "ja"):
         await page.select_option("#lang", lang)
-        await page.wait_for_function(f"document.documentElement.lang === '{lang}'", timeout=2000)
+        await page.wait_for_function(f"document.documentElement.lang === '{lang}'", timeout=4000)
         shown = await page.eval_on_selector_all("[data-i18n]", pairs_js)
         wrong = [(k, t) for k, t in shown if t != LABELS[k][lang]]
         assert not wrong, wrong[:5]
@@ -123,8 +123,8 @@ async def test_profile_switch_relays_the_screen_live(browser: Any, served: Any, 
         }
     )
     served.broker.publish({f"{HMI}.CurrentLanguage": "ja"})
-    await page.wait_for_function("document.documentElement.dataset.theme === 'NIGHT'", timeout=2000)
-    await page.wait_for_function("document.documentElement.lang === 'ja'", timeout=2000)
+    await page.wait_for_function("document.documentElement.dataset.theme === 'NIGHT'", timeout=4000)
+    await page.wait_for_function("document.documentElement.lang === 'ja'", timeout=4000)
     assert await page.inner_text("#profile") == "mei"
     assert await page.evaluate("document.documentElement.dataset.size") == "LARGE"
     assert await page.inner_text("#range") == "212 mi"
@@ -141,5 +141,5 @@ async def test_screen_updates_without_reload(browser: Any, served: Any) -> None:
     await page.evaluate("window.__marker = 1")
     for speed in (10.0, 20.0, 30.0):
         served.broker.publish({"Vehicle.Speed": speed})
-        await page.wait_for_function(f"document.getElementById('speed').textContent === '{speed:.0f}'", timeout=1000)
+        await page.wait_for_function(f"document.getElementById('speed').textContent === '{speed:.0f}'", timeout=3000)
     assert await page.evaluate("window.__marker") == 1
