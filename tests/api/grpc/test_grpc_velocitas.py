@@ -10,10 +10,13 @@ request and the target value changes.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -64,8 +67,6 @@ def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
                 break
         if proc.poll() is not None:
             pytest.fail(f"mosquitto did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-        import time
-
         time.sleep(0.05)
     yield port
     proc.terminate()
@@ -165,9 +166,6 @@ print(json.dumps(out, sort_keys=True))
 
 def test_our_sdv_protocol_matches_the_velocitas_sdk_wire_format(velocitas_python: Path) -> None:
     """Every message, field number, type, enum value and RPC equals the one velocitas-sdk was built with."""
-    import json
-    import sys
-
     names = ["types", "broker", "collector"]
     theirs = subprocess.run(
         [str(velocitas_python), "-c", _SHAPE, "velocitas_sdk.proto.", *names],
