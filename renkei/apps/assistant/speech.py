@@ -112,7 +112,7 @@ class Utterance:
 class Endpointer:
     """Streaming voice activity: frames in, utterances out when the speaker stops."""
 
-    def __init__(self, aggressiveness: int = 2, end_silence_ms: int = 240, pre_roll_ms: int = 150) -> None:
+    def __init__(self, aggressiveness: int = 2, end_silence_ms: int = 240, pre_roll_ms: int = 300) -> None:
         self._vad = webrtcvad.Vad(aggressiveness)
         self._end_frames = max(1, end_silence_ms // FRAME_MS)
         self._pre = max(0, pre_roll_ms // FRAME_MS)

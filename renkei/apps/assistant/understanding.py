@@ -221,16 +221,24 @@ class Understander:
         text = _clean(text.replace("\x00", " "))
         if not text:
             return Understanding()
-        whole = self._match(text, lang)
+        # Cheapest first: the car templates on the whole, then on pieces; the (large) home
+        # templates only when the car alone cannot explain the sentence.
+        whole = self._match(text, lang, home=False)
         if whole is not None:
             return Understanding([whole])
-        pieces = self._split(text, lang)
+        pieces = self._split(text, lang, home=False)
+        if pieces is not None:
+            return pieces
+        whole = self._match(text, lang, home=True)
+        if whole is not None:
+            return Understanding([whole])
+        pieces = self._split(text, lang, home=True)
         if pieces is None:
             return Understanding(unmatched=[text])
         return pieces
 
     # -- matching ---------------------------------------------------------------
-    def _match(self, text: str, lang: str) -> Command | HomeCommand | None:
+    def _match(self, text: str, lang: str, *, home: bool = True) -> Command | HomeCommand | None:
         car = self._match_car(text, lang)
         if car is not None:
             return car
@@ -241,7 +249,7 @@ class Understander:
                 car = self._match_car(plain, lang)
                 if car is not None:
                     return car
-        return self._match_home(text, lang)
+        return self._match_home(text, lang) if home else None
 
     def _match_car(self, text: str, lang: str) -> Command | None:
         result = recognize_best(text, load_car_intents(lang), slot_lists=RANGE_LISTS, language=lang)
@@ -283,7 +291,7 @@ class Understander:
         return HomeCommand(result.intent.name, _plain(slots), text, lang)
 
     # -- several requests in one sentence --------------------------------------------
-    def _split(self, text: str, lang: str) -> Understanding | None:
+    def _split(self, text: str, lang: str, *, home: bool) -> Understanding | None:
         joints = [(m.start(), m.end(), m.group(0).strip()) for m in _JOINTS[lang].finditer(text)]
         if not joints:
             return None
@@ -306,7 +314,7 @@ class Understander:
             if (i, verb) in memo_verb:
                 return memo_verb[(i, verb)]
             found: list[Command | HomeCommand] | None = None
-            for j in range(len(cuts) - 1, i, -1):  # longest piece first
+            for j in range(i + 1, len(cuts)):  # shortest piece first: most joints join commands
                 chunk = piece(i, j)
                 if not chunk:
                     rest = solve(j, verb)
@@ -314,12 +322,12 @@ class Understander:
                         found = rest
                         break
                     continue
-                matched = self._match(chunk, lang)
+                matched = self._match(chunk, lang, home=home)
                 if matched is None and cuts[i][2] in keep:
-                    matched = self._match(text[cuts[i][1] : cuts[j][0]].strip(), lang)
+                    matched = self._match(text[cuts[i][1] : cuts[j][0]].strip(), lang, home=home)
                 if matched is None and verb:
                     # "open the trunk and the hazards": the verb carries over to the next piece.
-                    matched = self._match(f"{verb}{' ' if lang == 'en' else ''}{chunk}", lang)
+                    matched = self._match(f"{verb}{' ' if lang == 'en' else ''}{chunk}", lang, home=home)
                 if matched is None:
                     continue
                 lead = verb_pattern.match(chunk) if verb_pattern is not None else None

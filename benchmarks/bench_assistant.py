@@ -1,0 +1,180 @@
+"""Assistant quality and speed: exact-effect accuracy per language, understanding time, and
+end-of-speech-to-action latency of spoken English commands synthesised with espeak-ng.
+
+Run: .venv/bin/python -m benchmarks.bench_assistant   (writes the "assistant" section of docs/benchmarks.md)
+
+Flow: (1) every language's test set (benchmarks/assistant_testsets) through the text path
+on a local car; (2) the same utterances through the understanding step alone, timed;
+(3) English car commands of the test set spoken by espeak-ng (140 words/min, a 30 dB
+noise floor, half a second of lead-in) streamed frame by frame into the voice pipeline.
+Latency is simulated real time on this machine: frame k arrives at (k+1)·30 ms, each
+frame is processed when it has arrived and the previous one is done, and the latency is
+the time from the end of the last voiced frame to the moment the actuation returned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.report import write_section
+from renkei.apps.assistant.assistant import Assistant
+from renkei.apps.assistant.evaluation import evaluate_language, judge, load_cases
+from renkei.apps.assistant.local import local_car
+from renkei.apps.assistant.settings import AssistantSettings
+from renkei.apps.assistant.speech import FRAME_SAMPLES, prepare_audio, read_wav
+from renkei.apps.assistant.understanding import LANGS, Understander
+from renkei.apps.assistant.voice import VoicePipeline
+
+TESTSETS = Path(__file__).resolve().parent / "assistant_testsets"
+COMMAND = ".venv/bin/python -m benchmarks.bench_assistant"
+FRAME_S = 0.03
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def accuracy(understander: Understander) -> dict[str, tuple[int, int, list[str]]]:
+    out: dict[str, tuple[int, int, list[str]]] = {}
+    for lang in LANGS:
+        report = await evaluate_language(TESTSETS, lang, understander=understander)
+        out[lang] = (report.correct, report.total, [f.say for f in report.failures])
+    return out
+
+
+def understanding_times(understander: Understander, rounds: int = 5) -> dict[str, dict[str, list[float]]]:
+    """Per utterance, the fastest of `rounds` runs (the machine is shared; the minimum is the
+    cost of the work itself), split into car commands and home commands."""
+    times: dict[str, dict[str, list[float]]] = {}
+    for lang in LANGS:
+        _, cases = load_cases(TESTSETS, lang)
+        split: dict[str, list[float]] = {"car": [], "home": []}
+        for case in cases:
+            best = float("inf")
+            for _ in range(rounds):
+                started = time.perf_counter()
+                understander.parse(case.say, lang)
+                best = min(best, (time.perf_counter() - started) * 1000)
+            split["home" if case.home else "car"].append(best)
+        times[lang] = split
+    return times
+
+
+def speak(text: str) -> np.ndarray:
+    wav = subprocess.run(
+        ["espeak-ng", "-v", "en-us", "-s", "140", "--stdout", text], capture_output=True, check=True
+    ).stdout
+    pcm, rate = read_wav(wav)
+    return prepare_audio(pcm, rate)
+
+
+async def spoken(limit: int) -> tuple[int, int, list[float], list[str]]:
+    """Exact-effect accuracy and end-of-speech-to-action latency of spoken English commands."""
+    initial, cases = load_cases(TESTSETS, "en")
+    chosen = [c for c in cases if c.expect and not c.before and not c.state and not c.refused][:limit]
+    rng = np.random.default_rng(11)
+    correct, latencies, misses = 0, [], []
+    async with local_car() as car:
+        assistant = Assistant(car.client, AssistantSettings())
+        pipeline = VoicePipeline(assistant, tts=False)
+        await asyncio.to_thread(pipeline.stt.warm_up)  # type: ignore[attr-defined]
+        assistant.understander.warm_up()
+        stream = pipeline.stream(seat="driver", lang="en")
+        # One utterance first, as a cabin microphone always has heard something before.
+        await stream.feed(np.concatenate([np.zeros(8000, np.int16), speak("hello car"), np.zeros(16000, np.int16)]))
+        for case in chosen:
+            stream.seat = case.seat
+            car.broker.publish(initial)
+            assistant.conversations.clear()
+            speech = speak(case.say)
+            audio = np.concatenate([np.zeros(8000, np.int16), speech, np.zeros(16000, np.int16)])
+            audio = np.clip(audio + rng.normal(0, 30, audio.size), -32768, 32767).astype(np.int16)
+            base, clock, acted = stream.frames_seen, 0.0, None
+            for k in range(0, audio.size - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+                start = max((k // FRAME_SAMPLES + 1) * FRAME_S, clock)
+                began = time.perf_counter()
+                result = await stream.feed_frame(audio[k : k + FRAME_SAMPLES])
+                clock = start + time.perf_counter() - began
+                if result is not None and acted is None:
+                    acted = (result, clock - (result.speech_end_s - base * FRAME_S))
+            if acted is not None and acted[0].result is not None and judge(case, acted[0].result) is None:
+                correct += 1
+                latencies.append(acted[1] * 1000)
+            else:
+                heard = acted[0].transcript if acted else "(nothing)"
+                misses.append(f"{case.say} → {heard}")
+    return correct, len(chosen), latencies, misses
+
+
+async def main(spoken_limit: int) -> str:
+    understander = Understander()
+    understander.warm_up()
+    acc = await accuracy(understander)
+    times = understanding_times(understander)
+    lines = [
+        "Exact effect: the signal changes (path and value), home commands, refusals and answers",
+        "equal the expectation written with each command. Test sets: `benchmarks/assistant_testsets/`.",
+        "",
+        "| language | commands | exact effect | understanding, car: p50 | p95 | home: p50 | p95 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for lang in LANGS:
+        ok, total, _ = acc[lang]
+        car, home = times[lang]["car"], times[lang]["home"]
+        lines.append(
+            f"| {lang} | {total} | {ok / total:.1%} ({ok}/{total}) | {statistics.median(car):.2f} ms | "
+            f"{pct(car, 0.95):.2f} ms | {statistics.median(home):.2f} ms | {pct(home, 0.95):.2f} ms |"
+        )
+    load = os.getloadavg()[0]
+    lines += [
+        "",
+        f"Understanding time is the text → commands step alone, fastest of 5 runs per utterance "
+        f"(load average {load:.1f} on {os.cpu_count()} cores while measuring).",
+        "",
+    ]
+    if shutil.which("espeak-ng"):
+        ok, total, latencies, misses = await spoken(spoken_limit)
+        lines += [
+            "Spoken English (espeak-ng, pocketsphinx on the template-trained model, streaming, "
+            "240 ms end-of-speech silence):",
+            "",
+            "| commands | exact effect | end of speech → action p50 | p95 | max |",
+            "|---|---|---|---|---|",
+            f"| {total} | {ok / total:.1%} ({ok}/{total}) | {pct(latencies, 0.5):.0f} ms | "
+            f"{pct(latencies, 0.95):.0f} ms | {max(latencies, default=float('nan')):.0f} ms |",
+            "",
+            "Latency counts the commands acted on correctly; misheard ones: "
+            + ("; ".join(misses[:8]) or "none")
+            + ("" if len(misses) <= 8 else f" (and {len(misses) - 8} more)"),
+        ]
+    else:
+        lines.append("Spoken commands not measured: espeak-ng is not installed (`apt-get install espeak-ng`).")
+    failures = {lang: acc[lang][2] for lang in LANGS if acc[lang][2]}
+    if failures:
+        lines += ["", "Text commands not understood exactly:"]
+        for lang, says in failures.items():
+            lines.append(f"- {lang}: " + "; ".join(says))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spoken", type=int, default=80, help="how many spoken commands to measure")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    body = asyncio.run(main(args.spoken))
+    print(body)
+    if not args.no_write:
+        print(write_section("assistant", body, command=COMMAND))
