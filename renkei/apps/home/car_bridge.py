@@ -84,6 +84,7 @@ class CarMqttBridge:
         self._dirty = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     @property
     def base(self) -> str:
@@ -119,6 +120,7 @@ class CarMqttBridge:
         ]
 
     async def stop(self) -> None:
+        self._stopping = True
         for task in (*self._tasks, *self._inflight):
             task.cancel()
         await asyncio.gather(*self._tasks, *self._inflight, return_exceptions=True)
@@ -217,6 +219,8 @@ class CarMqttBridge:
     async def _announce(self) -> None:
         for topic, config in self.discovery().items():
             await self.link.publish(topic, json.dumps(config), retain=True)
+        if self._stopping:  # a stop raced the (re)connect: "offline" must stay the last word
+            return
         await self.link.publish(self.availability_topic, "online", retain=True)
         await self._publish_state()
 

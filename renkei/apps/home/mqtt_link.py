@@ -61,6 +61,7 @@ class MqttLink:
         self._routes: list[_Route] = []
         self._hooks: list[ConnectHook] = []
         self._client: aiomqtt.Client | None = None
+        self._online = False
         self._state_listeners: list[Callable[[bool], None]] = []
         self.connected = asyncio.Event()
         self.connects = 0
@@ -72,7 +73,7 @@ class MqttLink:
 
     @property
     def online(self) -> bool:
-        return self._client is not None
+        return self._online
 
     def route(self, topic_filter: str, handler: Handler, *, max_payload: int | None = None) -> None:
         self._routes.append(_Route(topic_filter, handler, max_payload or self.settings.max_payload))
@@ -100,13 +101,14 @@ class MqttLink:
         await client.subscribe(topic_filter, qos=1, timeout=5.0)
 
     def _set_online(self, client: aiomqtt.Client | None) -> None:
-        was = self._client is not None
+        was = self._online
         self._client = client
+        self._online = client is not None
         if client is None:
             self.connected.clear()
         else:
             self.connected.set()
-        if was != (client is not None):
+        if was != self._online:
             for listener in list(self._state_listeners):
                 try:
                     listener(client is not None)
@@ -141,10 +143,9 @@ class MqttLink:
                     for route in list(self._routes):
                         await self._subscribe(client, route.topic_filter)
                     self.connects += 1
-                    if self.disconnected_at is not None:
-                        self.last_reconnect_seconds = time.monotonic() - self.disconnected_at
-                        self.disconnected_at = None
-                    self._set_online(client)
+                    # Publishing works from here; the link counts as online once the hooks have run
+                    # (discovery and availability are out before anyone is told "online").
+                    self._client = client
                     log.info("MQTT connected to %s:%s", self.settings.host, self.settings.port)
                     delay = self.reconnect_min
                     for hook in list(self._hooks):
@@ -154,6 +155,10 @@ class MqttLink:
                             raise
                         except Exception:
                             log.exception("MQTT on-connect hook failed")
+                    if self.disconnected_at is not None:
+                        self.last_reconnect_seconds = time.monotonic() - self.disconnected_at
+                        self.disconnected_at = None
+                    self._set_online(client)
                     async for message in client.messages:
                         self._dispatch(str(message.topic), message.payload, bool(message.retain))
             except (aiomqtt.MqttError, MqttOffline, OSError, ssl.SSLError) as err:
