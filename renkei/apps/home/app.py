@@ -167,11 +167,11 @@ class HomeApp:
         self._waiting.clear()
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        await self.start()
         try:
+            await self.start()
             await (stop.wait() if stop is not None else asyncio.Event().wait())
         finally:
-            await self.stop()
+            await self.stop()  # also after a failed start: nothing is left running
 
     async def _run_backend(self) -> None:
         # A back end reconnects on its own; this guards against a bug ending it for good.

@@ -260,3 +260,22 @@ async def test_cli_watch_follows_changes_live(running: HomeApp, short_socket: Pa
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("switch.plug (Plug): on") and lines[1].startswith("light.porch (Porch light): on")
+
+
+async def test_a_powerless_app_with_mqtt_unreachable_starts_and_stops_cleanly(
+    broker: Broker, short_socket: Path
+) -> None:
+    # A principal that may not even read, and no MQTT broker: the app degrades, then leaves nothing behind.
+    from renkei.apps.home import MqttSettings
+    from renkei.broker import Principal
+
+    nobody = InProcessClient(broker, principal=Principal.from_scope_string("", subject="nobody"))
+    before = len(asyncio.all_tasks())
+    settings = HomeSettings(service_socket=short_socket, mqtt=MqttSettings(enabled=True, port=1), reconnect_min=0.05)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_home_app(nobody, settings, stop=stop))
+    await asyncio.sleep(0.3)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    await asyncio.sleep(0.05)
+    assert len(asyncio.all_tasks()) == before
