@@ -35,6 +35,8 @@ MAX_FRAME = 64 * 1024  # bytes of one client message
 MAX_SUBSCRIPTIONS = 64
 MAX_PATTERNS = 1024
 MAX_ERRORS = 20  # malformed messages before the server gives up on a client
+MAX_SOCKETS = 1000  # open sockets per server; more are refused with 1013 (try again later)
+CLOSE_TRY_LATER = 1013
 AUTH_TIMEOUT = 5.0
 ACTUATE_TIMEOUT = 5.0
 CLOSE_UNAUTHENTICATED = 4401
@@ -244,13 +246,30 @@ def _origin_ok(ws: WebSocket) -> bool:
     return origin.split("://", 1)[-1].rstrip("/") == host
 
 
+_open_sockets = 0
+
+
 async def serve_socket(
     ws: WebSocket, broker: Broker, auth: Authenticator, registry: DeviceRegistry, hmi: HmiService
 ) -> None:
+    global _open_sockets
     await ws.accept()
     if not _origin_ok(ws):
         await ws.close(CLOSE_POLICY, "cross-site WebSocket refused")
         return
+    if _open_sockets >= MAX_SOCKETS:
+        await ws.close(CLOSE_TRY_LATER, f"the car serves at most {MAX_SOCKETS} live connections")
+        return
+    _open_sockets += 1
+    try:
+        await _serve_socket(ws, broker, auth, registry, hmi)
+    finally:
+        _open_sockets -= 1
+
+
+async def _serve_socket(
+    ws: WebSocket, broker: Broker, auth: Authenticator, registry: DeviceRegistry, hmi: HmiService
+) -> None:
     header = ws.headers.get("authorization")
     token = header[7:].strip() if header and header.lower().startswith("bearer ") else ws.cookies.get(SESSION_COOKIE)
     try:

@@ -240,3 +240,39 @@ async def test_subscription_throttling_merges_updates(served: Any, owner_token: 
                 break
             seen.append(msg["values"]["Vehicle.Speed"][0])
         assert seen and seen[-1] == 29.0 and len(seen) < 10
+
+
+async def test_socket_closes_when_the_token_expires(served: Any, signing_key: TokenIssuer) -> None:
+    token = signing_key.issue("read", subject="short-lived", ttl=1)
+    async with websockets.connect(served.ws_url, additional_headers=bearer(token)) as ws:
+        await next_message(ws, "hello")
+        started = time.monotonic()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(ws.recv(), 3)
+        assert time.monotonic() - started < 2.5
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def test_skip_missing_follows_what_the_caller_may_read(served: Any, signing_key: TokenIssuer) -> None:
+    token = signing_key.issue("read:Vehicle.Speed", subject="narrow")
+    async with websockets.connect(served.ws_url, additional_headers=bearer(token)) as ws:
+        await next_message(ws, "hello")
+        paths = ["Vehicle.Speed", TEMP, "Vehicle.NoSuchThing"]
+        await ws.send(json.dumps({"type": "subscribe", "id": "a", "paths": paths}))
+        assert (await next_message(ws, "error"))["error"]["code"] == "PERMISSION_DENIED"
+        await ws.send(json.dumps({"type": "subscribe", "id": "b", "paths": paths, "skip_missing": True}))
+        result = await next_message(ws, "result")
+        assert result["paths"] == ["Vehicle.Speed"] and result["skipped"] == [TEMP, "Vehicle.NoSuchThing"]
+        await ws.send(json.dumps({"type": "subscribe", "id": "c", "paths": [TEMP], "skip_missing": True}))
+        assert (await next_message(ws, "error"))["error"]["rule"] == "empty"
+
+
+async def test_subscription_limit_per_socket(served: Any, owner_token: str) -> None:
+    async with websockets.connect(served.ws_url, additional_headers=bearer(owner_token)) as ws:
+        await next_message(ws, "hello")
+        for i in range(64):
+            await ws.send(json.dumps({"type": "subscribe", "id": f"s{i}", "paths": ["Vehicle.Speed"]}))
+        await ws.send(json.dumps({"type": "subscribe", "id": "one-too-many", "paths": ["Vehicle.Speed"]}))
+        err = await next_message(ws, "error", wait=5)
+        assert err["id"] == "one-too-many" and err["error"]["code"] == "RESOURCE_EXHAUSTED"
