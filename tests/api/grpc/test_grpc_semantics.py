@@ -1,0 +1,165 @@
+"""kuksa.val.v2 semantics over the wire: KUKSA's documented behaviour and renkei's improvements."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+import pytest
+from kuksa.val.v2 import types_pb2 as t2
+from kuksa.val.v2 import val_pb2 as v2
+from kuksa.val.v2 import val_pb2_grpc as v2_grpc
+
+from renkei.api.grpc import GrpcServer
+from renkei.broker import Broker, Field
+
+pytestmark = pytest.mark.shared
+
+SPEED = "Vehicle.Speed"
+SEAT = "Vehicle.Cabin.Seat.Row1.DriverSide.Position"
+FAN = "Vehicle.Cabin.HVAC.Station.Row1.Driver.FanSpeed"
+TEMP = "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"
+
+
+@pytest.fixture
+async def stub(open_server: GrpcServer) -> AsyncIterator[Any]:
+    async with grpc.aio.insecure_channel(open_server.address) as channel:
+        yield v2_grpc.VALStub(channel)
+
+
+def sid(path: str) -> t2.SignalID:
+    return t2.SignalID(path=path)
+
+
+async def test_get_values_keeps_request_order_and_empty_for_unset(stub: Any, broker: Broker) -> None:
+    broker.publish({SPEED: 5.0})
+    resp = await stub.GetValues(
+        v2.GetValuesRequest(signal_ids=[sid(FAN), sid(SPEED), t2.SignalID(id=broker.signal(SPEED).id)])
+    )
+    assert [dp.HasField("value") for dp in resp.data_points] == [False, True, True]
+    assert resp.data_points[1].value.float == 5.0
+
+
+async def test_list_metadata_with_wildcards(stub: Any, broker: Broker) -> None:
+    resp = await stub.ListMetadata(v2.ListMetadataRequest(root="Vehicle.Cabin.HVAC.Station.*.Driver.FanSpeed"))
+    paths = [m.path for m in resp.metadata]
+    assert FAN in paths and all(p.endswith(".Driver.FanSpeed") for p in paths) and len(paths) >= 2
+    fan = next(m for m in resp.metadata if m.path == FAN)
+    assert fan.data_type == t2.DATA_TYPE_UINT8 and fan.entry_type == t2.ENTRY_TYPE_ACTUATOR
+    assert fan.min.uint32 == 0 and fan.max.uint32 == 100 and fan.id == broker.signal(FAN).id
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.ListMetadata(v2.ListMetadataRequest(root="Vehicle.Nothing"))
+    assert err.value.code() is grpc.StatusCode.NOT_FOUND
+
+
+async def test_subscribe_by_id(stub: Any, broker: Broker) -> None:
+    ident = broker.signal(SPEED).id
+    call = stub.SubscribeById(v2.SubscribeByIdRequest(signal_ids=[ident]))
+    first = await asyncio.wait_for(call.read(), 5)
+    assert list(first.entries) == [ident] and not first.entries[ident].HasField("value")
+    broker.publish({SPEED: 9.5})
+    update = await asyncio.wait_for(call.read(), 5)
+    assert update.entries[ident].value.float == 9.5
+    call.cancel()
+
+
+async def test_buffer_size_drops_the_oldest(stub: Any, broker: Broker) -> None:
+    call = stub.Subscribe(v2.SubscribeRequest(signal_paths=[SPEED], buffer_size=2))
+    await asyncio.wait_for(call.read(), 5)
+    for i in range(2000):  # far more than the buffer and the transport hold
+        broker.publish({SPEED: float(i)})
+        if i % 200 == 0:
+            await asyncio.sleep(0)
+    seen: list[float] = []
+    while True:
+        try:
+            reply = await asyncio.wait_for(call.read(), 0.5)
+        except TimeoutError:
+            break
+        seen.append(reply.entries[SPEED].value.float)
+    call.cancel()
+    assert seen[-1] == 1999.0  # the newest always arrives
+    assert len(seen) < 2000  # older ones were dropped, not queued without bound
+
+
+async def test_min_sample_interval_merges_updates(stub: Any, broker: Broker) -> None:
+    flt = t2.Filter(min_sample_interval=t2.SampleInterval(interval_ms=200))
+    call = stub.Subscribe(v2.SubscribeRequest(signal_paths=[SPEED], buffer_size=100, filter=flt))
+    await asyncio.wait_for(call.read(), 5)
+    broker.publish({SPEED: 1.0})
+    first = await asyncio.wait_for(call.read(), 5)
+    for i in range(2, 12):
+        broker.publish({SPEED: float(i)})
+        await asyncio.sleep(0.005)
+    merged = await asyncio.wait_for(call.read(), 5)
+    call.cancel()
+    assert first.entries[SPEED].value.float == 1.0
+    assert merged.entries[SPEED].value.float == 11.0  # the latest of the burst, once
+
+
+async def test_batch_actuate_is_all_or_nothing_and_actuate_stream(stub: Any, broker: Broker) -> None:
+    got: list[dict[str, Any]] = []
+
+    async def ecu(values: dict[str, Any]) -> None:
+        got.append(values)
+
+    broker.provide([SEAT, FAN], ecu, name="cabin-ecu")
+    bad = v2.BatchActuateRequest(
+        actuate_requests=[
+            v2.ActuateRequest(signal_id=sid(SEAT), value=t2.Value(uint32=100)),
+            v2.ActuateRequest(signal_id=sid(FAN), value=t2.Value(uint32=900)),  # above 100
+        ]
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.BatchActuate(bad)
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT and FAN in (err.value.details() or "")
+    assert got == [] and broker.get([SEAT], field=Field.TARGET)[SEAT] is None
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.Actuate(v2.ActuateRequest(signal_id=sid(SPEED), value=t2.Value(float=1)))
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT and "actuator" in (err.value.details() or "")
+
+    async def requests() -> AsyncIterator[v2.ActuateRequest]:
+        for value in (10, 20, 30):
+            yield v2.ActuateRequest(signal_id=sid(FAN), value=t2.Value(uint32=value))
+
+    await stub.ActuateStream(requests())
+    assert got == [{FAN: 10}, {FAN: 20}, {FAN: 30}]
+
+
+async def test_provider_stream_serves_actuation_and_release_is_announced(stub: Any, broker: Broker) -> None:
+    provider = stub.OpenProviderStream()
+    await provider.write(
+        v2.OpenProviderStreamRequest(
+            provide_actuation_request=v2.ProvideActuationRequest(actuator_identifiers=[sid(TEMP)])
+        )
+    )
+    assert (await provider.read()).HasField("provide_actuation_response")
+    ident = broker.signal(TEMP).id
+    await provider.write(
+        v2.OpenProviderStreamRequest(
+            publish_values_request=v2.PublishValuesRequest(
+                request_id=1, data_points={ident: t2.Datapoint(value=t2.Value(int32=21))}
+            )
+        )
+    )
+    watcher = stub.Subscribe(v2.SubscribeRequest(signal_paths=["Vehicle.Cabin.HVAC.Station.Row1.Driver"]))
+    first = await asyncio.wait_for(watcher.read(), 5)
+    assert first.entries[TEMP].value.int32 == 21  # branch subscription, current value first
+    await stub.Actuate(v2.ActuateRequest(signal_id=sid(TEMP), value=t2.Value(int32=23)))
+    request = await asyncio.wait_for(provider.read(), 5)
+    actuation = request.batch_actuate_stream_request.actuate_requests[0]
+    assert actuation.signal_id.id == ident and actuation.value.int32 == 23
+    provider.cancel()  # the provider goes away
+    gone = await asyncio.wait_for(watcher.read(), 5)
+    assert TEMP in gone.entries and not gone.entries[TEMP].HasField("value")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.Actuate(v2.ActuateRequest(signal_id=sid(TEMP), value=t2.Value(int32=22)))
+    assert err.value.code() is grpc.StatusCode.UNAVAILABLE
+    watcher.cancel()
+
+
+async def test_server_info(stub: Any) -> None:
+    info = await stub.GetServerInfo(v2.GetServerInfoRequest())
+    assert info.name == "renkei" and info.version
