@@ -7,7 +7,7 @@ bus. `CanEmitter` runs the other way (VSS values → a brand's frames) so a
 simulated car can speak CAN in tests and demos.
 
     >>> vehicle_models()
-    ['gwm_haval_h6', 'vw_id4']
+    ['gwm_haval_h6', 'tesla_model3', 'vw_id4']
     await run_can_adapter(client, channel="can0", vehicle="vw_id4", stop=stop)
     stats = await replay_log(client, Path("drive.log"), vehicle="gwm_haval_h6", realtime=False)
 """

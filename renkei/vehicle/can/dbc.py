@@ -20,6 +20,7 @@ precomputed from the DBC layout, so extracting a value from a frame is one
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,14 +100,25 @@ def normalise_dbc_text(text: str) -> str:
 @lru_cache(maxsize=32)
 def _load_cached(paths: tuple[Path, ...]) -> Database:
     db = cantools.database.Database(strict=False)
-    for path in paths:
-        try:
-            db.add_dbc_string(normalise_dbc_text(_read_with_imports(path)))
-        except DbcError:
-            raise
-        except Exception as err:  # cantools raises several unrelated types for bad files
-            raise DbcError(f"DBC file {path.name} cannot be parsed: {str(err).splitlines()[0][:200]}") from None
+    # Split DBCs of one car repeat shared frames; cantools warns about each overwrite.
+    quiet = logging.getLogger("cantools")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        for path in paths:
+            _add(db, path)
+    finally:
+        quiet.setLevel(level)
     return db
+
+
+def _add(db: Database, path: Path) -> None:
+    try:
+        db.add_dbc_string(normalise_dbc_text(_read_with_imports(path)))
+    except DbcError:
+        raise
+    except Exception as err:  # cantools raises several unrelated types for bad files
+        raise DbcError(f"DBC file {path.name} cannot be parsed: {str(err).splitlines()[0][:200]}") from None
 
 
 def load_dbc(references: Sequence[str], relative_to: Path | None = None) -> Database:
@@ -200,7 +212,9 @@ def signal_owner(db: Database, reference: str) -> tuple[Message, str]:
         if signal_name not in {s.name for s in message.signals}:
             raise KeyError(f"message {message_name} has no signal {signal_name!r}")
         return message, signal_name
-    owners = [m for m in db.messages if any(s.name == reference for s in m.signals)]
+    # Split DBCs of one car may define a shared frame twice: one owner per frame id.
+    by_id = {m.frame_id: m for m in db.messages if any(s.name == reference for s in m.signals)}
+    owners = [db.get_message_by_frame_id(frame_id) for frame_id in by_id]
     if not owners:
         raise KeyError(f"no signal {reference!r} in the DBC")
     if len(owners) > 1:

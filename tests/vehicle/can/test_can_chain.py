@@ -144,6 +144,36 @@ async def test_sensor_values_cross_the_bus_on_vw(catalog: Catalog, channel: str)
         await eventually(arrived)
 
 
+async def test_tesla_multiplexed_belts_mirrors_and_a_headlight_request(catalog: Catalog, channel: str) -> None:
+    async with rig("tesla_model3", catalog, channel) as r:
+        await r.car.publish(
+            {
+                "Vehicle.Cabin.Seat.Row1.DriverSide.IsBelted": True,  # multiplexed frame, variant 0
+                "Vehicle.Body.Mirrors.DriverSide.Pan": -20,  # KUKSA's own example formula
+                "Vehicle.Body.Lights.Beam.Low.IsOn": False,
+                "Vehicle.Powertrain.Transmission.CurrentGear": -1,
+            }
+        )
+        paths = [
+            "Vehicle.Cabin.Seat.Row1.DriverSide.IsBelted",
+            "Vehicle.Body.Mirrors.DriverSide.Pan",
+            "Vehicle.Body.Lights.Beam.Low.IsOn",
+            "Vehicle.Powertrain.Transmission.CurrentGear",
+        ]
+
+        async def arrived() -> bool:
+            return list((await values(r.platform, paths)).values()) == [True, -20, False, -1]
+
+        await eventually(arrived)
+        # the app asks for headlights; the request leaves as DAS_bodyControls, the lamp status comes back
+        await r.platform.actuate({"Vehicle.Body.Lights.Beam.Low.IsOn": True})
+        await eventually(lambda: _value_is(r.platform, "Vehicle.Body.Lights.Beam.Low.IsOn", True))
+        # this model's DBC has no door lock: the door app's request is refused, not lost
+        with pytest.raises(BrokerError) as caught:
+            await r.platform.actuate({DOORS[0]: True})
+        assert caught.value.code is ErrorCode.UNAVAILABLE
+
+
 async def test_an_unmappable_command_is_refused_not_sent(catalog: Catalog, channel: str) -> None:
     async with rig("gwm_haval_h6", catalog, channel) as r:
         with pytest.raises(BrokerError) as caught:

@@ -26,7 +26,7 @@ def _all_fields(mapping: VehicleMapping) -> list[tuple[object, BitField]]:
     return out
 
 
-@pytest.mark.parametrize("model", ["vw_id4", "gwm_haval_h6"])
+@pytest.mark.parametrize("model", ["vw_id4", "gwm_haval_h6", "tesla_model3"])
 @settings(max_examples=60, deadline=None)
 @given(seed=st.binary(min_size=64, max_size=64))
 def test_bit_fields_agree_with_cantools_on_random_payloads(model: str, seed: bytes, catalog: Catalog) -> None:
@@ -137,7 +137,7 @@ def test_values_outside_the_vss_range_are_counted_and_dropped(vw: VehicleMapping
     assert decoder.decode(message.frame_id, fine, 1.0) == {"Vehicle.Chassis.Accelerator.PedalPosition": 42}
 
 
-@pytest.mark.parametrize("model", ["vw_id4", "gwm_haval_h6"])
+@pytest.mark.parametrize("model", ["vw_id4", "gwm_haval_h6", "tesla_model3"])
 @settings(max_examples=150, deadline=None)
 @given(frame=st.tuples(st.integers(0, 0x7FF), st.binary(min_size=0, max_size=64)))
 def test_corrupt_payloads_never_publish_an_invalid_value(

@@ -218,5 +218,6 @@ def test_unknown_vehicle_lists_the_known_ones(catalog: Catalog) -> None:
 def test_shipped_mapping_files_are_the_only_package_data_here() -> None:
     assert sorted(p.name for p in MAPPINGS_DIR.iterdir() if p.suffix == ".yaml") == [
         "gwm_haval_h6.yaml",
+        "tesla_model3.yaml",
         "vw_id4.yaml",
     ]
