@@ -28,7 +28,7 @@ from renkei.api.grpc.stubs import sdv_broker_grpc as broker_pb2_grpc
 from renkei.api.grpc.stubs import sdv_collector as c1
 from renkei.api.grpc.stubs import sdv_collector_grpc as collector_pb2_grpc
 from renkei.api.grpc.stubs import sdv_types as tsdv
-from renkei.broker import Broker, BrokerError, Datapoint, ErrorCode, Principal, Right
+from renkei.broker import Broker, BrokerError, ErrorCode, Principal, Right
 from renkei.vss import EntryType, Signal
 
 MAX_QUERY = 4096
@@ -277,4 +277,4 @@ class DatabrokerCollector(collector_pb2_grpc.CollectorServicer):  # type: ignore
             await abort_with(context, err)
 
 
-__all__ = ["DatabrokerBroker", "DatabrokerCollector", "Datapoint", "parse_query"]
+__all__ = ["DatabrokerBroker", "DatabrokerCollector", "parse_query"]

@@ -28,9 +28,7 @@ from renkei.api.grpc.codec import _ARRAY_FIELDS, Codec, from_timestamp, v2_value
 from renkei.api.grpc.guard import (
     MAX_BUFFER_SIZE,
     MAX_PATHS,
-    STATUS,
     Gate,
-    LiveStream,
     abort_with,
     check_path,
     check_paths,
@@ -413,4 +411,4 @@ class ProviderSession:
             )
 
 
-__all__ = ["SERVER_NAME", "STATUS", "LiveStream", "ValV2"]
+__all__ = ["SERVER_NAME", "ProviderSession", "ValV2", "v2_error"]
