@@ -43,6 +43,7 @@ from renkei.api.http.models import (
     DevicesResponse,
     ErrorResponse,
     InfoResponse,
+    LoginLinkResponse,
     MeResponse,
     MetadataResponse,
     OkResponse,
@@ -375,6 +376,12 @@ def create_app(broker: Broker, auth: Authenticator, issuer: TokenIssuer, setting
         require_owner(who)
         registry.forget(device_id)
         return OkResponse()
+
+    @app.post(f"{API}/session/link", response_model=LoginLinkResponse, responses=ERRORS, tags=["server"])
+    async def new_login_link(who: Who, request: Request) -> LoginLinkResponse:
+        """Owner (e.g. the CLI token): a fresh one-time cockpit login link, valid 24 h."""
+        require_owner(who)
+        return LoginLinkResponse(url=cockpit_login_url(app, str(request.base_url)))
 
     @app.post(f"{API}/session/logout", response_model=OkResponse, responses=ERRORS, tags=["server"])
     async def logout(who: Who, response: Response) -> OkResponse:

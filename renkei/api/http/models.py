@@ -166,3 +166,7 @@ class DevicesResponse(BaseModel):
 
 class RouteResponse(BaseModel):
     points: list[list[float]] = Field(description="[latitude, longitude] pairs, oldest first")
+
+
+class LoginLinkResponse(BaseModel):
+    url: str = Field(description="one-time cockpit login link")

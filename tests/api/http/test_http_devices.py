@@ -155,3 +155,13 @@ async def test_cockpit_login_link_sets_owner_session(served: Any) -> None:
     assert me["subject"] == "cockpit" and me["role"] == "owner"
     r = await served.http.get("/cockpit/login?once=" + "x" * 5000, follow_redirects=False)
     assert r.status_code == 401
+
+
+async def test_owner_gets_a_fresh_login_link(served: Any, owner_token: str) -> None:
+    _, driver = await pair(served, owner_token, "driver")
+    assert (await served.http.post("/api/v1/session/link", headers=bearer(driver))).status_code == 403
+    r = await served.http.post("/api/v1/session/link", headers=bearer(owner_token))
+    assert r.status_code == 200
+    link = r.json()["url"]
+    assert (await served.http.get(link, follow_redirects=False)).status_code == 303
+    assert (await served.http.get(link, follow_redirects=False)).status_code == 401
