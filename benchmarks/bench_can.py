@@ -51,7 +51,9 @@ def traffic(mapping: VehicleMapping, cycles: int) -> list[can.Message]:
         state: dict[str, Any] = {}
         for rule in mapping.decode_rules:
             signal = catalog[rule.path]
-            if signal.base_type.value == "boolean":
+            if rule.path == "Vehicle.Speed":
+                state[rule.path] = round(1 + (i % 20_000) * 0.01, 2)  # unique per round: latency samples
+            elif signal.base_type.value == "boolean":
                 state[rule.path] = (i // 3 + len(rule.path)) % 2 == 0
             elif signal.allowed:
                 state[rule.path] = signal.allowed[i % 2]
@@ -269,8 +271,12 @@ def cantools_peer(mapping: VehicleMapping, frames: list[can.Message], seconds: f
 async def main_async(seconds: float, write: bool) -> None:
     catalog = load_default_catalog()
     mapping = load_vehicle_mapping(MODEL, catalog)
-    frames = traffic(mapping, 400)
+    frames = traffic(mapping, 6_000)
     every = unthrottled(mapping)
+    # The 90,000 pre-built frames are a benchmark artefact (a live adapter holds none); keep the
+    # garbage collector from walking them in every full collection.
+    gc.collect()
+    gc.freeze()
     rows: list[tuple[str, str, str]] = []
 
     worst = await throughput(every, frames, seconds)
