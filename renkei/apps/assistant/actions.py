@@ -71,6 +71,7 @@ CABLE = f"{CHARGING}.ChargingPort.AnyPosition.IsChargingCableConnected"
 DESTINATION_LAT = "Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Latitude"
 DESTINATION_LON = "Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Longitude"
 TRUNK = {"rear": "Vehicle.Body.Trunk.Rear.IsOpen", "front": "Vehicle.Body.Trunk.Front.IsOpen"}
+SUNROOF = "Vehicle.Cabin.Sunroof.Switch"
 SPEED = "Vehicle.Speed"
 IS_MOVING = "Vehicle.IsMoving"
 
@@ -205,6 +206,11 @@ class Planner:
 
     async def _plan_AdjustFan(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         chosen = seats or self.seats_for(cmd.slots, seat)
+        if cmd.slots.get("direction") == "off":
+            off: dict[str, Value] = {f"{STATION[s]}.FanSpeed": 0 for s in chosen}
+            return Plan(
+                off, replies.say("fan_set", lang, zones=replies.seat_names(chosen, lang), value=0), seats=chosen
+            )
         sign = 1 if cmd.slots.get("direction") == "up" else -1
         paths = [f"{STATION[s]}.FanSpeed" for s in chosen]
         now = await self._values(paths)
@@ -312,6 +318,11 @@ class Planner:
             changes[f"{AMBIENT[s]}.Color"] = color
             changes[f"{AMBIENT[s]}.IsLightOn"] = True
         return Plan(changes, replies.say("ambient_color", lang, value=replies.color_name(color, lang)), seats=chosen)
+
+    async def _plan_Sunroof(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        state = str(cmd.slots.get("state", "OPEN"))
+        key = {"OPEN": "sunroof_open", "CLOSE": "sunroof_close"}.get(state, "sunroof_tilt")
+        return Plan({SUNROOF: state}, replies.say(key, lang))
 
     # -- media ---------------------------------------------------------------------------------
     async def _plan_SetVolume(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:

@@ -47,6 +47,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "door_close": {"en": "{zones} door closed.", "zh-CN": "{zones}车门已关闭。", "ja": "{zones}のドアを閉めました。"},
     "trunk_open": {"en": "Trunk opened.", "zh-CN": "后备箱已打开。", "ja": "トランクを開けました。"},
     "trunk_close": {"en": "Trunk closed.", "zh-CN": "后备箱已关闭。", "ja": "トランクを閉めました。"},
+    "sunroof_open": {"en": "Sunroof opening.", "zh-CN": "正在打开天窗。", "ja": "サンルーフを開けます。"},
+    "sunroof_close": {"en": "Sunroof closing.", "zh-CN": "正在关闭天窗。", "ja": "サンルーフを閉めます。"},
+    "sunroof_tilt": {"en": "Sunroof tilted.", "zh-CN": "天窗已翘起。", "ja": "サンルーフをチルトしました。"},
     "ambient_color": {
         "en": "Ambient light set to {value}.",
         "zh-CN": "氛围灯已换成{value}。",
