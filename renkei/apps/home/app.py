@@ -40,6 +40,7 @@ from renkei.apps.home.settings import HomeSettings
 from renkei.client import BrokerError, VehicleClient
 
 if TYPE_CHECKING:
+    from renkei.apps.home.assistant_link import AssistantHomeLink
     from renkei.apps.home.car_bridge import CarMqttBridge
     from renkei.apps.home.mqtt_link import MqttLink
 
@@ -74,6 +75,7 @@ class HomeApp:
         self.backend = backend or make_backend(settings, self.state, self.mqtt)
         self.automations: AutomationEngine | None = None
         self.automations_problems: list[str] = []
+        self.voice: AssistantHomeLink | None = None
         self.notifications: list[dict[str, Any]] = []  # recent, newest last (the cockpit can show them)
         self._waiting: list[_Waiting] = []
         self._tasks: list[asyncio.Task[Any]] = []
@@ -94,6 +96,11 @@ class HomeApp:
         self._tasks.append(asyncio.create_task(self._follow_home(), name="home-follow"))
         if self.settings.automations_enabled:
             await self._start_automations()
+        if self.settings.voice_enabled:
+            from renkei.apps.home.assistant_link import AssistantHomeLink
+
+            self.voice = AssistantHomeLink(self.client, self)
+            await self.voice.start()
         if self.settings.service_socket is not None:
             from renkei.apps.home.service import serve_home
 
@@ -154,6 +161,8 @@ class HomeApp:
         return config
 
     async def stop(self) -> None:
+        if self.voice is not None:
+            await self.voice.stop()
         if self.automations is not None:
             await self.automations.stop()
         if self.bridge is not None:

@@ -78,6 +78,7 @@ class HomeSettings(BaseModel):
     # where automations edited in the cockpit are saved (and loaded from, when automations_file is unset)
     automations_saved: Path | None = Field(default_factory=lambda: platform_data_dir() / "home-automations.yaml")
     automations_enabled: bool = True
+    voice_enabled: bool = True  # carry out the assistant's home requests (AssistantReply "home" list)
     runs_log: Path | None = None  # JSON lines of every automation run; None = memory only
     service_socket: Path | None = Field(default_factory=default_socket)
     # commands waiting while the home is offline: never replayed after these ages (seconds)
