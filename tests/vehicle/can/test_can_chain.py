@@ -253,3 +253,27 @@ async def test_socketcan_vcan_carries_the_chain(catalog: Catalog) -> None:
     stop.set()
     await task
     sender.shutdown()
+
+
+async def test_the_emitter_repeats_frames_cyclically_like_ecus(catalog: Catalog, channel: str) -> None:
+    car = InProcessClient(Broker(catalog))
+    mapping = load_vehicle_mapping("vw_id4", catalog)
+    bus = open_bus(channel, "virtual", fd=True)
+    listener = open_bus(channel, "virtual", fd=True)
+    emitter = CanEmitter(car, mapping, bus, period=0.02, apply_commands=False)
+    stop = asyncio.Event()
+    task = asyncio.create_task(emitter.run(stop))
+    await asyncio.sleep(0.05)
+    await car.publish({"Vehicle.Speed": 64.0})
+    await asyncio.sleep(0.3)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    speed_frames = []
+    while (msg := listener.recv(0)) is not None:
+        if msg.arbitration_id == 0xFD:
+            speed_frames.append(msg)
+    bus.shutdown()
+    listener.shutdown()
+    assert len(speed_frames) >= 5  # one on change, then every 20 ms
+    decoded = {mapping.db.decode_message(0xFD, m.data)["ESP_v_Signal"] for m in speed_frames}
+    assert decoded == {64.0}
