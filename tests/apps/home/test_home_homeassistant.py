@@ -255,3 +255,29 @@ async def test_home_assistant_restarts_mid_session(
         finally:
             await app.stop()
             await asyncio.to_thread(ha.stop)
+
+
+async def test_by_voice_the_car_switches_lights_and_sets_the_heating_in_home_assistant(
+    ha_app: HomeApp, home_assistant: Any, broker: Broker
+) -> None:
+    """The issue's "done when": by voice, lights and heating change in a real Home Assistant."""
+    from renkei.apps.assistant import AssistantSettings, run_assistant
+
+    await ha_app.command(parse_state("light.living_room", "off"))
+    stop = asyncio.Event()
+    assistant = asyncio.create_task(run_assistant(InProcessClient(broker), AssistantSettings(tts="none"), stop=stop))
+    try:
+        await eventually(
+            lambda: _true(broker.provider_of("Vehicle.Cabin.Infotainment.HMI.AssistantRequest") is not None), 60
+        )
+        for ident, text, lang in (
+            ("v1", "turn on the lights in the living room", "en"),
+            ("v2", "set the thermostat to 23 degrees", "en"),
+        ):
+            request = {"id": ident, "text": text, "lang": lang, "seat": "driver"}
+            await broker.actuate({"Vehicle.Cabin.Infotainment.HMI.AssistantRequest": json.dumps(request)})
+        await ha_until(home_assistant, "light.living_room", lambda s: s["state"] == "on")
+        await ha_until(home_assistant, "climate.home", lambda s: s["attributes"].get("temperature") == 23)
+    finally:
+        stop.set()
+        await asyncio.wait_for(assistant, 10)
