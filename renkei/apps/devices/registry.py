@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jwt
+
 from renkei.apps.devices.roles import ROLES, Role
 from renkei.broker import Authenticator, TokenIssuer
 
@@ -345,7 +347,5 @@ class DeviceRegistry:
 
 
 def _token_id(token: str) -> str:
-    import jwt
-
     claims = jwt.decode(token, options={"verify_signature": False})
     return str(claims["jti"])

@@ -235,14 +235,18 @@ function applyHmi(path, v) {
   else if (name === "FontSize") { root.dataset.size = v; $("size").value = v; }
   else if (name === "DistanceUnit") { units.distance = v; $("units").value = v; relabelAll(); }
   else if (name === "TemperatureUnit") { units.temperature = v; relabelAll(); }
-  else if (name === "ActiveProfile") { $("profile").textContent = v; }
+  else if (name === "ActiveProfile") { drawProfile(); }
   else if (name === "VisiblePanels" && Array.isArray(v)) {
     const main = $("panels");
     for (const s of main.querySelectorAll("section.panel")) s.hidden = !v.includes(s.dataset.panel);
     for (const p of v) { const s = main.querySelector(`section[data-panel="${p}"]`); if (s) main.append(s); }
   }
 }
-function relabelAll() { for (const fn of relabel) fn(); drawDriving(); drawMap(); drawNotes(); }
+function drawProfile() {
+  const v = val(`${HMI}.ActiveProfile`);
+  $("profile").textContent = v == null ? "–" : v === "guest" ? t("role.guest") : v;
+}
+function relabelAll() { for (const fn of relabel) fn(); drawDriving(); drawMap(); drawNotes(); drawProfile(); }
 
 async function setHmi(values, select) {
   try { await link.hmi(values); }
