@@ -165,3 +165,18 @@ async def test_owner_gets_a_fresh_login_link(served: Any, owner_token: str) -> N
     link = r.json()["url"]
     assert (await served.http.get(link, follow_redirects=False)).status_code == 303
     assert (await served.http.get(link, follow_redirects=False)).status_code == 401
+
+
+async def test_insecure_mode_needs_no_login(broker: Broker, car: Any, signing_key: Any, settings: Any) -> None:
+    from renkei.api.http import cockpit_login_url, create_app
+    from renkei.broker import Authenticator
+
+    app = create_app(broker, Authenticator(None), signing_key, settings)
+    assert cockpit_login_url(app, "http://car:8080/") == "http://car:8080/cockpit/"
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://car") as http:
+        me = (await http.get("/api/v1/me")).json()
+        assert me["insecure"] is True and me["role"] == "owner"
+        r = await http.post("/api/v1/actuate", json={"values": {LOCK: True}})
+        assert r.status_code == 200 and broker.current_value(LOCK) is True
