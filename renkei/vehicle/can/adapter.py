@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 BusFactory = Callable[[], can.BusABC]
 YIELD_EVERY = 32  # frames handled before the adapter lets other tasks run
+MAX_QUEUED_FRAMES = 100_000  # about a second of ten fully loaded buses
 
 
 class BusReader:
@@ -53,6 +54,7 @@ class BusReader:
         self.poll = poll
         self.frames: collections.deque[can.Message] = collections.deque()
         self.error: BaseException | None = None
+        self.overflow = 0
         self._ready = asyncio.Event()
         self._waiting = threading.Event()
         self._stopped = threading.Event()
@@ -83,6 +85,10 @@ class BusReader:
                 return
             if msg is None:
                 continue
+            if len(frames) >= MAX_QUEUED_FRAMES:
+                # The loop cannot keep up (or is stalled): keep the newest traffic, count the loss.
+                frames.popleft()
+                self.overflow += 1
             frames.append(msg)
             if self._waiting.is_set():
                 self._waiting.clear()
@@ -228,6 +234,7 @@ class CanAdapter:
             stopper.cancel()
             reader.stop()
             await asyncio.to_thread(reader.join)
+            self.stats.reader_overflow += reader.overflow
 
 
 def encode_commands(mapping: VehicleMapping, targets: dict[str, Value]) -> list[can.Message]:

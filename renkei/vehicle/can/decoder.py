@@ -45,6 +45,7 @@ class CanStats:
     unchanged: int = 0  # suppressed by on_change
     publish_errors: int = 0  # the broker refused a batch
     bus_errors: int = 0  # the bus failed (unplugged, interface gone)
+    reader_overflow: int = 0  # frames dropped because the event loop fell ~1 s behind the bus
     reconnects: int = 0
     frames_sent: int = 0  # actuator commands / emitted frames put on the bus
     send_errors: int = 0
