@@ -77,7 +77,7 @@ async def test_replay_at_recorded_pace_takes_the_recorded_time(
     stats = await replay_log(client, log, vehicle="vw_id4", realtime=True)
     elapsed = time.monotonic() - started
     assert stats.log_span_s == pytest.approx(0.3, abs=0.001)
-    assert 0.28 <= elapsed < 1.5
+    assert 0.28 <= elapsed < 5.0  # generous: the machine may be busy
     fast = await replay_log(client, log, vehicle="vw_id4", realtime=False)
     assert fast.elapsed_s < elapsed
 
