@@ -17,7 +17,6 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +24,6 @@ from renkei.apps.assistant import replies
 from renkei.apps.assistant.actions import Conversation, Plan, Planner
 from renkei.apps.assistant.settings import SEATS, AssistantSettings
 from renkei.apps.assistant.understanding import (
-    Command,
     HomeCommand,
     HomeDevice,
     Understander,
@@ -241,7 +239,3 @@ async def ask(
         with contextlib.suppress(TypeError):  # a client that cannot be weakly referenced
             _assistants[client] = assistant
     return await assistant.handle_text(text, lang=lang, seat=seat, speaker=speaker)
-
-
-def describe_commands(commands: Sequence[Command | HomeCommand]) -> list[str]:
-    return [c.intent for c in commands]
