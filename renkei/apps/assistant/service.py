@@ -149,11 +149,42 @@ async def run_assistant(
     await asyncio.to_thread(service.assistant.understander.warm_up)
     provider = await client.provide([REQUEST, REPLY], service.on_request)
     log.info("assistant: serving %s", REQUEST)
+    speech: Any = None
     try:
+        if settings.wyoming_listen:
+            speech = await start_voice(service, settings)
         if stop is None:
             await asyncio.Event().wait()
         else:
             await stop.wait()
     finally:
+        if speech is not None:
+            await speech.stop()
         provider.close()
         await service.drain()
+
+
+def load_speakers(settings: AssistantSettings) -> Any:
+    """The voiceprint registry below the data directory, when that part is installed."""
+    if settings.data_dir is None:
+        return None
+    try:
+        from renkei.apps.assistant.speakers import SpeakerRegistry
+    except ImportError as err:  # torch/resemblyzer missing: the assistant works without voiceprints
+        log.warning("assistant: voiceprints unavailable (%s)", err)
+        return None
+    return SpeakerRegistry(settings.data_dir)  # it keeps its files in data_dir/voiceprints
+
+
+async def start_voice(service: AssistantService, settings: AssistantSettings) -> Any:
+    """Speech from Wyoming satellites: the voice pipeline behind a loopback Wyoming face."""
+    from renkei.apps.assistant.voice import VoicePipeline
+    from renkei.apps.assistant.wyoming_face import check_listen_uri, serve_wyoming
+
+    uri = check_listen_uri(settings.wyoming_listen or "")
+    speakers = await asyncio.to_thread(load_speakers, settings)
+    pipeline = VoicePipeline(service.assistant, settings, speakers=speakers, on_speaker=service.announce_speaker)
+    warm = getattr(pipeline.stt, "warm_up", None)
+    if callable(warm):
+        await asyncio.to_thread(warm)
+    return await serve_wyoming(pipeline, uri)

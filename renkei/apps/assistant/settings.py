@@ -81,7 +81,8 @@ class AssistantSettings(BaseModel):
     wyoming_tts: str | None = None
     vad_aggressiveness: int = Field(default=2, ge=0, le=3)
     end_silence_ms: int = Field(default=240, ge=90, le=3000)
-    data_dir: Path | None = None  # voiceprints live below it (speakers/)
+    data_dir: Path | None = None  # voiceprints live below it (data_dir/voiceprints, see speakers/)
+    wyoming_listen: str | None = None  # tcp://127.0.0.1:10700 or unix://PATH: speech from satellites
     speak_replies: bool = False  # synthesise replies in run_assistant (needs an audio sink)
 
     @field_validator("seat_scopes", "speaker_scopes")

@@ -3,6 +3,7 @@ a Wyoming speech server (a boundary we run here) for Mandarin; hostile audio of 
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -296,3 +297,62 @@ async def test_assistant_recognised_speaker_sets_the_active_profile(car: LocalCa
     registry.name = None
     await pipeline.process(audio, rate)
     assert profiles == ["mei", "guest"]
+
+
+# -- the Wyoming face of `run_assistant`: speech from a satellite on loopback ---------------------------
+def test_assistant_wyoming_face_refuses_open_network_addresses() -> None:
+    from renkei.apps.assistant.wyoming_face import check_listen_uri
+
+    assert check_listen_uri("tcp://127.0.0.1:10700") == "tcp://127.0.0.1:10700"
+    for uri in ("tcp://0.0.0.0:10700", "tcp://192.168.1.5:10700", "http://127.0.0.1:1", "tcp://127.0.0.1"):
+        with pytest.raises(ValueError, match="wyoming_listen"):
+            check_listen_uri(uri)
+
+
+@pytest.mark.slow
+@needs_espeak
+async def test_assistant_run_assistant_hears_a_wyoming_satellite(car: LocalCar, tmp_path: Any) -> None:
+    import socket
+
+    from wyoming.client import AsyncClient
+
+    from renkei.apps.assistant import run_assistant
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    settings = AssistantSettings(wyoming_listen=f"tcp://127.0.0.1:{port}", tts="espeak-ng")
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_assistant(car.client, settings, stop=stop))
+    try:
+        for _ in range(600):  # warm-up compiles the templates and the speech model
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        pcm, rate = speak("turn on the air conditioning")
+        audio = with_room(pcm, rate).tobytes()
+        events: list[Event] = []
+        async with AsyncClient.from_uri(f"tcp://127.0.0.1:{port}", read_timeout=30) as client:
+            await client.write_event(Transcribe(language="en", context={"seat": "passenger"}).event())
+            await client.write_event(AudioStart(rate=rate, width=2, channels=1).event())
+            for start in range(0, len(audio), 4096):
+                await client.write_event(
+                    AudioChunk(rate=rate, width=2, channels=1, audio=audio[start : start + 4096]).event()
+                )
+            await client.write_event(AudioStop().event())
+            while (event := await client.read_event()) is not None:
+                events.append(event)
+                if AudioStop.is_type(event.type):
+                    break
+        transcript = Transcript.from_event(next(e for e in events if Transcript.is_type(e.type)))
+        assert transcript.context is not None and transcript.context["reply"] == "A/C on."
+        assert transcript.context["changes"] == [{"path": AC, "value": True}]
+        assert car.broker.current_value(AC) is True
+        assert any(AudioChunk.is_type(e.type) for e in events)  # the reply, spoken
+    finally:
+        stop.set()
+        await task
