@@ -63,6 +63,7 @@ class ApplyReport:
     applied: dict[str, Value] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # settings this car has no actuator for
+    unserved: list[str] = field(default_factory=list)  # actuators nobody serves right now
     seconds: float = 0.0
 
 
@@ -204,6 +205,12 @@ class ProfilesApp:
             if present:
                 batches.append(present)
 
+        def record(path: str, err: BrokerError) -> None:
+            if err.code is ErrorCode.UNAVAILABLE and not err.message.startswith("provider "):
+                report.unserved.append(path)  # this car build has no controller for it (yet)
+            else:
+                report.failed[path] = str(err)
+
         async def one(batch: dict[str, Value]) -> None:
             self._remember_echo(batch)
             try:
@@ -212,7 +219,7 @@ class ProfilesApp:
                 return
             except BrokerError as err:
                 if len(batch) == 1:
-                    report.failed[next(iter(batch))] = str(err)
+                    record(next(iter(batch)), err)
                     return
             # one refused setting must not cost the others theirs
             for path, value in batch.items():
@@ -220,12 +227,14 @@ class ProfilesApp:
                     await self.client.actuate({path: value})
                     report.applied[path] = value
                 except BrokerError as err:
-                    report.failed[path] = str(err)
+                    record(path, err)
 
         await asyncio.gather(*(one(b) for b in batches))
         report.seconds = time.perf_counter() - started
         if report.failed:
             log.warning("profile %s: %d settings not applied: %s", profile.id, len(report.failed), report.failed)
+        if report.unserved:
+            log.info("profile %s: no controller serves %s", profile.id, ", ".join(sorted(report.unserved)))
         return report
 
     # -- learning --------------------------------------------------------------------------------------
