@@ -187,12 +187,13 @@ class Planner:
         sign = 1 if cmd.slots.get("direction") == "up" else -1
         paths = [f"{STATION[s]}.Temperature" for s in chosen]
         now = await self._values(paths)
-        changes: dict[str, Value] = {}
+        targets: dict[str, float] = {}
         for path in paths:
             current = now.get(path)
             base = float(current) if isinstance(current, int | float) else FALLBACK["temperature"]
-            changes[path] = _clamp(base + sign * step, 16.0, 32.0)
-        first = float(next(iter(changes.values())))  # type: ignore[arg-type]
+            targets[path] = _clamp(base + sign * step, 16.0, 32.0)
+        changes: dict[str, Value] = dict(targets)
+        first = next(iter(targets.values()))
         reply = replies.say("temp_set", lang, zones=replies.seat_names(chosen, lang), value=replies.number(first))
         return Plan(changes, reply, memory=cmd, seats=chosen)
 

@@ -16,6 +16,7 @@ a Wyoming TTS server) for the reply.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import io
 import os
 import shutil
@@ -29,7 +30,9 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-import webrtcvad  # type: ignore[import-untyped]
+
+# Neither ships type information; imported by name so mypy sees them as Any either way.
+webrtcvad: Any = importlib.import_module("webrtcvad")
 
 RATE = 16000
 FRAME_MS = 30
@@ -222,7 +225,8 @@ class PocketsphinxSTT:
     def _decoders(self) -> tuple[Any, Any]:
         with self._lock:
             if self._car is None:
-                from pocketsphinx import Decoder, get_model_path  # type: ignore[import-untyped]
+                pocketsphinx: Any = importlib.import_module("pocketsphinx")
+                Decoder, get_model_path = pocketsphinx.Decoder, pocketsphinx.get_model_path
 
                 from renkei.apps.assistant.grammar import build_arpa
                 from renkei.apps.assistant.understanding import load_car_intents
