@@ -180,7 +180,7 @@ class ProfilesApp:
         profile = self.profile_for(person)
         report = await self.apply(profile)
         report.person = person
-        if person != GUEST and self.store.get(person) is not None:
+        if profile.id != GUEST:  # a real, stored person (unknown and malformed ids got the guest)
             # the CLI may have paused learning or wiped history since we last saw this person
             self.learner.pause(person, profile.learning_paused)
             self.learner.reload(person)

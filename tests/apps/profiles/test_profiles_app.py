@@ -139,6 +139,16 @@ async def test_strangers_and_unknown_ids_get_the_guest_profile(car: Car) -> None
     assert value(car, "Vehicle.Cabin.Infotainment.Media.Volume") == 20
 
 
+@pytest.mark.parametrize("odd", ["x" * 500, "bad\x00id", "   ", "日本語の名前"])
+async def test_odd_active_profile_values_fall_back_to_the_guest(car: Car, odd: str) -> None:
+    await switch_to(car, "mei")
+    await switch_to(car, odd)
+    report = car.app.last_apply
+    assert report is not None and report.person == odd and not report.failed
+    assert value(car, f"{HMI}.FontSize") == "STANDARD"
+    assert car.app.learner.current(odd) is None  # strangers are not learned about
+
+
 async def test_a_missing_controller_does_not_block_the_rest(tmp_path: Path) -> None:
     broker = Broker(load_default_catalog())
     await broker.start()
