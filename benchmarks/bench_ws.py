@@ -182,6 +182,17 @@ class Screen:
 
 
 # -- driver -----------------------------------------------------------------------------
+def _boost(processes: list[Any]) -> bool:
+    """Run the measured processes at nice -10 when allowed (root), so other work sharing
+    the machine does not starve them; the report says whether this happened."""
+    try:
+        for p in processes:
+            p.nice(-10)
+    except Exception:
+        return False
+    return True
+
+
 def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
@@ -230,6 +241,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             procs.append(subprocess.Popen([*me, "--client", spec]))
         proc = psutil.Process(server.pid)
         watched = [psutil.Process(p.pid) for p in procs]
+        boosted = _boost([proc, *watched, psutil.Process()])
         time.sleep(max(0.0, start_at - time.time()))
         cpu0 = proc.cpu_times()
         client0 = [w.cpu_times() for w in watched]
@@ -273,6 +285,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpu": cpu,
         "client_cpu": client_cpu,
         "load": os.getloadavg()[0],
+        "boosted": boosted,
         "screen_p50": statistics.median(screen_ms) if screen_ms else None,
         "screen_p99": percentile(screen_ms, 0.99) if screen_ms else None,
         "screen_n": len(screen_ms),
