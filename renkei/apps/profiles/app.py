@@ -92,6 +92,7 @@ class ProfilesApp:
         self.ready = asyncio.Event()  # set once every subscription is in place
         self._echo: dict[str, tuple[Value, float]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._expiry: asyncio.Task[None] | None = None
         for profile_id in self.store.ids():
             profile = self.store.get(profile_id)
             if profile is not None and profile.learning_paused and profile_id != GUEST:
@@ -142,6 +143,8 @@ class ProfilesApp:
             for task in self._tasks:
                 with contextlib.suppress(asyncio.CancelledError, BrokerError):
                     await task
+            if self._expiry is not None:
+                self._expiry.cancel()
             for sub in subscriptions:
                 sub.close()
             if self.active is not None:
@@ -308,6 +311,16 @@ class ProfilesApp:
     async def _offer(self, suggestion: Suggestion) -> None:
         self.suggestion = suggestion
         await self.client.publish({SUGGESTION: json.dumps(suggestion.to_json(), ensure_ascii=False)})
+        if self._expiry is not None:
+            self._expiry.cancel()
+        self._expiry = asyncio.create_task(self._expire(suggestion))
+
+    async def _expire(self, suggestion: Suggestion) -> None:
+        """An unanswered suggestion leaves the screen when it expires; silence teaches nothing."""
+        await asyncio.sleep(max(0.0, suggestion.expires - time.time()))
+        if self.suggestion is suggestion:
+            with contextlib.suppress(BrokerError):
+                await self._withdraw()
 
     async def _withdraw(self) -> None:
         if self.suggestion is not None:
@@ -323,7 +336,7 @@ class ProfilesApp:
         if suggestion is None:
             raise BrokerError(ErrorCode.NOT_FOUND, RESPONSE, f"no open suggestion {answer['id']!r}", "suggestion-id")
         if suggestion.expires < time.time():
-            self.learner.answer(answer["id"], False)
+            self.learner.drop(answer["id"])
             await self._withdraw()
             raise BrokerError(ErrorCode.FAILED_PRECONDITION, RESPONSE, "that suggestion has expired", "expired")
         self.learner.answer(answer["id"], answer["accepted"])

@@ -430,6 +430,10 @@ class HabitLearner:
         self._save(session)
         return suggestion
 
+    def drop(self, suggestion_id: str) -> None:
+        """Forget an unanswered suggestion without learning anything from it."""
+        self._open.pop(suggestion_id, None)
+
     def open_suggestion(self, suggestion_id: str) -> Suggestion | None:
         entry = self._open.get(suggestion_id)
         return entry[0] if entry else None

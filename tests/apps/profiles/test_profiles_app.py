@@ -243,6 +243,26 @@ async def test_a_dismissed_suggestion_changes_nothing(car: Car) -> None:
     assert session is not None and TEMP in session.dismissed
 
 
+async def test_an_unanswered_suggestion_leaves_the_screen(car: Car, monkeypatch: pytest.MonkeyPatch) -> None:
+    import renkei.apps.profiles.habits as habits
+
+    monkeypatch.setattr(habits, "SUGGESTION_SECONDS", 0.05)
+    teach_commute(car)
+    await switch_to(car, "mei")
+    shown = await next_suggestion(car)
+    assert shown["person"] == "mei"
+    for _ in range(100):
+        if value(car, SUGGESTION) == "{}":
+            break
+        await asyncio.sleep(0.01)
+    assert value(car, SUGGESTION) == "{}"
+    with pytest.raises(BrokerError) as err:  # too late to answer
+        await car.driver.actuate({RESPONSE: json.dumps({"id": shown["id"], "accepted": True})})
+    assert err.value.code is ErrorCode.FAILED_PRECONDITION
+    session = car.app.learner.current("mei")
+    assert session is not None and not session.dismissed and not session.accepted
+
+
 @pytest.mark.parametrize(
     ("answer", "code", "words"),
     [
