@@ -459,7 +459,8 @@ def _compile_decode(db: Database, spec: Dbc2VssSpec, vss: Signal, fail: _Failer)
             fail(err.rule, str(err))
         others = tuple((name, BitField.of(message, name)) for name in sorted(formula_names(transform.math) - {"x"}))
         converter = _math_converter(field_, formula, others, coerce)
-        invert = _math_inverter(field_, converter, spec, message, fail)
+        # A formula over several signals has no numeric inverse; the emitter needs `encode` for it.
+        invert = _cannot_invert if others else _math_inverter(field_, converter, spec, message, fail)
     else:
         converter = _identity_converter(field_, vss, coerce)
         invert = _identity_inverter(field_, vss)
@@ -490,6 +491,10 @@ def _compile_decode(db: Database, spec: Dbc2VssSpec, vss: Signal, fail: _Failer)
 def _key(value: Any) -> Any:
     # True == 1 in Python; keep booleans and numbers apart in reverse tables.
     return (type(value) is bool, value)
+
+
+def _cannot_invert(value: Value) -> dict[str, float] | None:
+    return None
 
 
 def _identity_converter(field_: BitField, vss: Signal, coerce: Callable[[Any], Any]) -> Converter:
