@@ -51,3 +51,13 @@ def test_assistant_testsets_cover_every_area(lang: str) -> None:
     assert sum(1 for c in cases if c.home) >= 5, f"{lang}: too few home commands"
     assert sum(1 for c in cases if c.refused) >= 5, f"{lang}: too few refusals"
     assert sum(1 for c in cases if c.before) >= 5, f"{lang}: too few follow-ups"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN", "ja"])
+async def test_assistant_held_out_accuracy_floor(lang: str, understander: Understander) -> None:
+    """Phrasings never used to shape the templates: a lower floor, but a regression still shows."""
+    report = await evaluate_language(TESTSETS / "holdout", lang, understander=understander)
+    assert report.total >= 40
+    assert report.accuracy >= 0.75, f"{lang}: held-out {report.accuracy:.1%}: " + "; ".join(
+        f.say for f in report.failures
+    )
