@@ -159,19 +159,41 @@ def _vehicle_component(platform: Platform, options: RunOptions) -> Callable[[], 
 def _app_component(platform: Platform, name: str) -> Callable[[], Awaitable[None]]:
     client = platform.client_for(name)
     stop = platform.stop
+    data_dir = platform.settings.data_dir
     if name == "home":
         from renkei.apps.home import HomeSettings, run_home_app
 
-        return lambda: run_home_app(client, HomeSettings(), stop=stop)
+        home = _app_settings(
+            HomeSettings,
+            "home",
+            {
+                "service_socket": data_dir / "home.sock",
+                "automations_saved": data_dir / "home-automations.yaml",
+                **platform.settings.home,
+            },
+        )
+        return lambda: run_home_app(client, home, stop=stop)
     if name == "assistant":
         from renkei.apps.assistant import AssistantSettings, run_assistant
 
-        return lambda: run_assistant(client, AssistantSettings(), stop=stop)
+        assistant = _app_settings(AssistantSettings, "assistant", dict(platform.settings.assistant))
+        return lambda: run_assistant(client, assistant, stop=stop)
     if name == "profiles":
         from renkei.apps.profiles import run_profiles
 
         return lambda: run_profiles(client, platform.settings.data_dir, stop=stop)
     raise ValueError(f"unknown app {name!r} (known: {', '.join(COMPONENT_SCOPES)})")
+
+
+def _app_settings(model: Any, table: str, values: dict[str, Any]) -> Any:
+    """Validate an app's settings table with the app's own model; errors name the table."""
+    from pydantic import ValidationError
+
+    try:
+        return model(**values)
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
+        raise ValueError(f"settings [{table}]: {problems}") from None
 
 
 async def build_platform(settings: Settings) -> Platform:

@@ -9,12 +9,15 @@ broker's SQLite file) is `$RENKEI_DATA_DIR`, else `$XDG_DATA_HOME/renkei`.
     persist = ["Vehicle.Cabin.HVAC.**", "Vehicle.TraveledDistance"]
     [grpc]
     port = 55555
+    [home]                      # validated by the home app's HomeSettings
+    backend = "mqtt"
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -76,6 +79,10 @@ class Settings(BaseSettings):
     token: str | None = Field(None, description="bearer token CLI commands send")
     grpc: GrpcSettings = Field(default_factory=lambda: GrpcSettings())
     http: HttpSettings = Field(default_factory=lambda: HttpSettings())
+    # Each app validates its own table with its own model when `renkei run` starts it
+    # (the core never imports an app): [home], [assistant].
+    home: dict[str, Any] = Field(default_factory=dict)
+    assistant: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("audiences")
     @classmethod

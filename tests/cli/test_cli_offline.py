@@ -98,3 +98,13 @@ def test_run_with_a_broken_scenario_names_file_and_field(tmp_path: Path, monkeyp
     assert str(scenario) in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "data" / "run.json").exists()
+
+
+def test_a_bad_app_settings_table_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "renkei.toml"
+    config.write_text('[home]\nbackend = "telepathy"\n')
+    monkeypatch.setenv("RENKEI_CONFIG", str(config))
+    monkeypatch.setenv("RENKEI_DATA_DIR", str(tmp_path / "data"))
+    result = runner.invoke(app, ["run", "--grpc-port", "0", "--http-port", "0"])
+    assert result.exit_code == 1
+    assert "settings [home]: backend" in result.output
