@@ -60,7 +60,7 @@ def pick_signals(catalog: Any, count: int) -> list[str]:
 async def serve(workdir: Path, signals: int, hz: float, groups: int) -> None:
     import uvicorn
 
-    from renkei.api.http import cockpit_login_url, create_app
+    from renkei.api.http import UVICORN_OPTIONS, cockpit_login_url, create_app
     from renkei.broker import Authenticator, Broker, TokenIssuer, TokenVerifier
     from renkei.settings import Settings
 
@@ -75,7 +75,9 @@ async def serve(workdir: Path, signals: int, hz: float, groups: int) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", ws_ping_interval=None))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", ws_ping_interval=None, **UVICORN_OPTIONS)
+    )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(sockets=[sock]))
     for _ in range(1000):
@@ -359,7 +361,8 @@ def main() -> None:
     lines = [
         f"{args.clients} WebSocket clients (in {args.processes} client processes on the same machine), each "
         f"subscribed to the same {args.signals} float sensors published at {args.hz:g} Hz through the real HTTP face "
-        "(uvicorn, secure mode, JSON frames). Latency = client arrival time − the datapoint's publish timestamp. "
+        "(uvicorn with `renkei.api.http.UVICORN_OPTIONS`: no per-message deflate; secure mode, JSON frames). "
+        "Latency = client arrival time − the datapoint's publish timestamp. "
         "`frames/period` says how the signals arrive: 1 = all in one frame (a CAN message), "
         f"{args.signals} = one signal per frame (worst case: one WebSocket message per signal per client). "
         f"Goal: p99 ≤ {GOAL_P99_MS:.0f} ms. Server CPU is the server process's user+system time "

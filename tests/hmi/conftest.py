@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from renkei.api.http import cockpit_login_url, create_app
+from renkei.api.http import UVICORN_OPTIONS, cockpit_login_url, create_app
 from renkei.broker import Authenticator, Broker, TokenIssuer, TokenVerifier
 from renkei.settings import Settings
 from renkei.vss import Catalog, Value, default_catalog_path, load_default_catalog
@@ -177,7 +177,7 @@ async def served(tmp_path: Path, signing_key: TokenIssuer) -> AsyncIterator[Serv
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **UVICORN_OPTIONS))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(sockets=[sock]))
     for _ in range(500):
