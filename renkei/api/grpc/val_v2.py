@@ -383,11 +383,9 @@ class ProviderSession:
                     continue
             else:
                 value = getattr(value_message, field)
-            if dp.HasField("timestamp"):
-                stamp = dp.timestamp
-                ts: float | None = stamp.seconds + stamp.nanos * 1e-9
-            else:
-                ts = None
+            # An unset timestamp reads as 0 s: "now" (no provider stamps values at the epoch).
+            stamp = dp.timestamp
+            ts: float | None = (stamp.seconds + stamp.nanos * 1e-9) or None
             group = groups.get(ts)
             if group is None:
                 groups[ts] = {signal.path: value}
