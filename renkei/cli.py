@@ -28,6 +28,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -47,7 +48,7 @@ T = TypeVar("T")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -210,7 +211,7 @@ def list_signals(
         table.add_column(name, no_wrap=True, overflow="ellipsis", width=width)
     table.add_column("description", no_wrap=True, overflow="ellipsis", width=rest)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(escape(cell) for cell in row))
     console.print(table)
 
 
@@ -285,7 +286,7 @@ def get(
     table.add_column("path")
     table.add_column("target" if target else "value")
     for path, dp in values.items():
-        table.add_row(path, _show_value(dp))
+        table.add_row(escape(path), escape(_show_value(dp)))
     console.print(table)
 
 
@@ -311,7 +312,7 @@ def set_value(
         return f"{path} = {json.dumps(parsed, ensure_ascii=False)}"
 
     with plain_errors():
-        console.print(run_async(_with_client(settings, work)))
+        console.print(run_async(_with_client(settings, work)), markup=False, highlight=False)
 
 
 @app.command()
@@ -339,7 +340,7 @@ def watch(
             for path in sorted(latest):
                 dp = latest[path]
                 age = "" if dp is None else f"{max(0.0, now - dp.timestamp):.1f} s"
-                table.add_row(path, _show_value(dp), age)
+                table.add_row(escape(path), escape(_show_value(dp)), age)
             return table
 
         seen = 0
