@@ -176,7 +176,7 @@ class Assistant:
             return plan.refusal
         for path in plan.reads:
             if not principal.may_read(path):
-                return self._refuse(result, replies.say("refused_scope", lang, who=principal.subject or "?"))
+                return self._refuse(result, replies.say("refused_scope", lang, who=_who(principal, lang)))
         for path in plan.changes:
             if not principal.may_actuate(path):
                 log.info("assistant: %s may not actuate %s", principal.subject, path)
