@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from renkei.apps.assistant.assistant import AskResult, Assistant, AssistantInputError
 from renkei.apps.assistant.local import local_car
@@ -52,7 +53,7 @@ def ask_command(
     try:
         result = asyncio.run(ask_local(text, lang=lang, seat=seat, speaker=speaker))
     except AssistantInputError as err:
-        console.print(f"[red]{err}[/red]")
+        console.print(Text(str(err), style="red"))  # the message quotes user input: never markup
         raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -61,17 +62,17 @@ def ask_command(
 
 
 def print_result(console: Console, result: AskResult) -> None:
-    console.print(f"[bold]{result.text}[/bold]")
+    console.print(Text(result.text, style="bold"))  # replies may quote the user or a model
     heads = HEADINGS.get(result.lang, HEADINGS["en"])
     if result.changes:
         table = Table(show_header=True)
         table.add_column(heads[0])
         table.add_column(heads[1])
         for change in result.changes:
-            table.add_row(change.path, _show(change.value))
+            table.add_row(Text(change.path), Text(_show(change.value)))
         console.print(table)
     for home in result.home_commands:
-        console.print(f"{heads[2]}: {home.intent} {json.dumps(dict(home.slots), ensure_ascii=False)}")
+        console.print(Text(f"{heads[2]}: {home.intent} {json.dumps(dict(home.slots), ensure_ascii=False)}"))
 
 
 def _show(value: Any) -> str:

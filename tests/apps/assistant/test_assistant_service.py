@@ -135,3 +135,9 @@ def test_assistant_cli_bad_options(args: list[str], fragment: str) -> None:
     result = CliRunner().invoke(_cli(), ["ask", "open my window", *args])
     assert result.exit_code == 2
     assert fragment in result.output
+
+
+def test_assistant_cli_prints_user_text_literally() -> None:
+    result = CliRunner().invoke(_cli(), ["ask", "open my window", "--seat", "[bold]x[/bold]"])
+    assert result.exit_code == 2
+    assert "[bold]x[/bold]" in result.output  # shown as typed, not taken for Rich markup
