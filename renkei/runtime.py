@@ -176,7 +176,8 @@ def _app_component(platform: Platform, name: str) -> Callable[[], Awaitable[None
     if name == "assistant":
         from renkei.apps.assistant import AssistantSettings, run_assistant
 
-        assistant = _app_settings(AssistantSettings, "assistant", dict(platform.settings.assistant))
+        # data_dir turns voiceprints on; [assistant] in renkei.toml sets the rest (LLM, Wyoming).
+        assistant = _app_settings(AssistantSettings, "assistant", {"data_dir": data_dir, **platform.settings.assistant})
         return lambda: run_assistant(client, assistant, stop=stop)
     if name == "profiles":
         from renkei.apps.profiles import run_profiles
