@@ -390,7 +390,12 @@ def main() -> None:
     lines += [
         *rows_md,
         "",
-        f"1-minute load average at the end of each run: {loads} (2 cores; other work may share them).",
+        f"1-minute load average at the end of each kept run: {loads} (2 cores; other work may share them). "
+        + (
+            "Server and client processes ran at nice -10."
+            if all(r["boosted"] for r in rows)
+            else "Server and clients ran at normal priority."
+        ),
     ]
     write_section("websocket", "\n".join(lines), command=".venv/bin/python -m benchmarks.bench_ws")
 
