@@ -163,3 +163,32 @@ async def test_provider_stream_serves_actuation_and_release_is_announced(stub: A
 async def test_server_info(stub: Any) -> None:
     info = await stub.GetServerInfo(v2.GetServerInfoRequest())
     assert info.name == "renkei" and info.version
+
+
+async def test_provider_error_indication(stub: Any, broker: Broker) -> None:
+    indication = v2.OpenProviderStreamRequest(
+        provider_error_indication=v2.ProviderErrorIndication(provider_error=t2.CODE_NETWORK_ERROR)
+    )
+    early = stub.OpenProviderStream()
+    await early.write(indication)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await asyncio.wait_for(early.read(), 5)
+    assert err.value.code() is grpc.StatusCode.ABORTED  # nothing claimed yet
+    ident = broker.signal(SPEED).id
+    provider = stub.OpenProviderStream()
+    await provider.write(
+        v2.OpenProviderStreamRequest(
+            provide_signal_request=v2.ProvideSignalRequest(signals_sample_intervals={ident: t2.SampleInterval()})
+        )
+    )
+    await provider.read()
+    broker.publish({SPEED: 30.0})
+    watcher = stub.Subscribe(v2.SubscribeRequest(signal_paths=[SPEED]))
+    await asyncio.wait_for(watcher.read(), 5)
+    await provider.write(indication)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await asyncio.wait_for(provider.read(), 5)
+    assert err.value.code() is grpc.StatusCode.UNAVAILABLE
+    gone = await asyncio.wait_for(watcher.read(), 5)
+    assert not gone.entries[SPEED].HasField("value") and broker.provider_of(SPEED) is None
+    watcher.cancel()
