@@ -160,6 +160,7 @@ async def paced_latency(
     await asyncio.sleep(0)
     speed_id = mapping.db.get_message_by_name("ESP_21").frame_id
     sent: dict[float, float] = {}
+    handled: dict[float, float] = {}
     total = int(rate * seconds)
     period = 1.0 / rate
     t0 = time.perf_counter() + 0.01
@@ -177,11 +178,13 @@ async def paced_latency(
             arrival = t0 + i * period
             msg.timestamp = arrival
             if msg.arbitration_id == speed_id:
+                picked_up = time.perf_counter()
                 values = adapter.decoder.decode(msg.arbitration_id, msg.data, msg.timestamp)
                 if values:
                     speed = values.get("Vehicle.Speed")
                     if isinstance(speed, float) and speed not in sent:
                         sent[speed] = arrival
+                        handled[speed] = picked_up
                     await adapter.publish(values)
             else:
                 await adapter.handle_frame(msg)
@@ -191,7 +194,9 @@ async def paced_latency(
     await asyncio.sleep(0.01)
     await listener.close()
     lat = sorted((listener.speed_seen[v] - t) * 1000 for v, t in sent.items() if v in listener.speed_seen)
-    return _summary(lat) | {"achieved_rate": total / elapsed, "samples": float(len(lat))}
+    inside = sorted((listener.speed_seen[v] - t) * 1000 for v, t in handled.items() if v in listener.speed_seen)
+    own = {f"own_{k}": v for k, v in _summary(inside).items()}
+    return _summary(lat) | own | {"achieved_rate": total / elapsed, "samples": float(len(lat))}
 
 
 async def virtual_bus_latency(
@@ -312,6 +317,13 @@ async def main_async(seconds: float, write: bool) -> None:
             f"p50 {paced['p50_ms']:.3f} ms, p99 {paced['p99_ms']:.3f} ms, max {paced['max_ms']:.3f} ms "
             f"({paced['samples']:.0f} samples, achieved {paced['achieved_rate']:,.0f} frames/s)",
             "p99 ≤ 1 ms: " + ("met" if ok_lat else "NOT met"),
+        )
+    )
+    rows.append(
+        (
+            "same run, from the adapter picking the frame up → subscriber (the platform's own share)",
+            f"p50 {paced['own_p50_ms']:.3f} ms, p99 {paced['own_p99_ms']:.3f} ms, max {paced['own_max_ms']:.3f} ms",
+            "",
         )
     )
     rows.append(
