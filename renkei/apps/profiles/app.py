@@ -343,12 +343,15 @@ class ProfilesApp:
         await self.client.publish({RESPONSE: raw})
         await self._withdraw()
         if answer["accepted"]:
-            targets = suggestion.targets()
-            self._remember_echo(targets)
-            try:
-                await self.client.actuate(targets)
-            except BrokerError as err:
-                log.warning("accepted suggestion %s could not be carried out: %s", suggestion.id, err)
+            # each suggested setting on its own (a destination is one setting of two paths), so a
+            # car without navigation still gets the temperature it was asked for
+            for action in suggestion.actions:
+                targets = action.targets()
+                self._remember_echo(targets)
+                try:
+                    await self.client.actuate(targets)
+                except BrokerError as err:
+                    log.warning("accepted suggestion %s: %s not carried out: %s", suggestion.id, action.key, err)
 
     # -- scenes ----------------------------------------------------------------------------------------
     async def run_scene(self, scene: Scene) -> SceneReport:

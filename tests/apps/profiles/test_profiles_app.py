@@ -263,6 +263,30 @@ async def test_an_unanswered_suggestion_leaves_the_screen(car: Car, monkeypatch:
     assert session is not None and not session.dismissed and not session.accepted
 
 
+async def test_an_accepted_suggestion_is_carried_out_as_far_as_the_car_can(tmp_path: Path) -> None:
+    broker = Broker(load_default_catalog())
+    await broker.start()
+
+    async def confirm(values: dict[str, Value]) -> None:
+        broker.publish(values)
+
+    broker.provide([p for p in CAR_PARTS if "Navigation" not in p], confirm)  # a car without navigation
+    ProfileStore(tmp_path).put(mei())
+    app = ProfilesApp(InProcessClient(broker), tmp_path, clock=lambda: MONDAY_0740)
+    stop = asyncio.Event()
+    task = asyncio.create_task(app.run(stop))
+    await app.ready.wait()
+    car = Car(broker, app, app.store, InProcessClient(broker, name="driver"), tmp_path)
+    teach_commute(car)
+    await switch_to(car, "mei")
+    shown = await next_suggestion(car)
+    await car.driver.actuate({RESPONSE: json.dumps({"id": shown["id"], "accepted": True})})
+    assert value(car, TEMP) == 21.5
+    stop.set()
+    await task
+    await broker.stop()
+
+
 @pytest.mark.parametrize(
     ("answer", "code", "words"),
     [
