@@ -214,3 +214,14 @@ def test_car_noise_is_low_frequency_and_mixes_at_the_asked_snr() -> None:
     assert snr == pytest.approx(10.0, abs=0.1)
     with pytest.raises(ValueError, match="same shape"):
         mix_at_snr(speech, noise[:100], 10.0)
+
+
+def test_a_broken_model_install_is_named_with_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    registry = SpeakerRegistry(tmp_path)
+    registry.enroll_embeddings("ivy", [unit(1)])
+    monkeypatch.setitem(sys.modules, "resemblyzer", None)  # as if the package were not installed
+    with pytest.raises(VoiceprintError, match=r"torch==2\.13\.0") as err:
+        registry.identify(tone(2.0), RATE)
+    assert err.value.rule == "model"

@@ -79,6 +79,20 @@ class SpeakerMatch:
     score: float
 
 
+def _resemblyzer() -> Any:
+    """The resemblyzer module, or a clear error saying how to install it properly."""
+    try:
+        import resemblyzer  # type: ignore[import-untyped]
+    except ModuleNotFoundError as err:
+        hint = (
+            "webrtcvad needs pkg_resources: install webrtcvad-wheels after resemblyzer, or setuptools<81"
+            if err.name == "pkg_resources"
+            else "install torch==2.13.0 (CPU) first, then resemblyzer and webrtcvad-wheels"
+        )
+        raise VoiceprintError("model", f"the voiceprint model cannot be loaded ({err}); {hint}") from None
+    return resemblyzer
+
+
 class _Encoder:
     """resemblyzer's encoder, loaded once per process from the weights inside its package."""
 
@@ -93,8 +107,7 @@ class _Encoder:
     def model(cls) -> Any:
         with cls._lock:
             if cls._model is None:
-                from resemblyzer import VoiceEncoder  # type: ignore[import-untyped]
-
+                VoiceEncoder = _resemblyzer().VoiceEncoder
                 weights = cls.weights_path()
                 if not weights.is_file():
                     raise VoiceprintError("model", f"resemblyzer's weights are missing at {weights}")
@@ -103,8 +116,7 @@ class _Encoder:
 
     @classmethod
     def embed(cls, clip: npt.NDArray[np.float32], highpass_hz: float | None = HIGHPASS_HZ) -> npt.NDArray[np.float32]:
-        from resemblyzer import preprocess_wav
-
+        preprocess_wav = _resemblyzer().preprocess_wav
         if highpass_hz:
             clip = highpass(clip, highpass_hz)
         speech = preprocess_wav(clip)  # volume normalised, long pauses removed (webrtcvad)
