@@ -137,6 +137,8 @@ class ProfilesApp:
                 error = None if task is stopper or task.cancelled() else task.exception()
                 if error is not None:
                     raise error
+            if stopper not in done:  # a subscription ended under us: let the supervisor restart us
+                raise BrokerError(ErrorCode.UNAVAILABLE, "", "a profiles subscription ended", "subscription")
         finally:
             for task in self._tasks:
                 task.cancel()

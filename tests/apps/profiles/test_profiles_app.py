@@ -347,3 +347,15 @@ async def test_places_survive_a_restart(tmp_path: Path) -> None:
     stored = again.get("mei")
     assert stored is not None and [p.name for p in stored.places] == ["Office", "Gym"]
     again.close()
+
+
+async def test_the_app_ends_with_a_clear_error_when_the_broker_goes_away(tmp_path: Path) -> None:
+    broker = Broker(load_default_catalog())
+    await broker.start()
+    app = ProfilesApp(InProcessClient(broker), tmp_path)
+    task = asyncio.create_task(app.run())
+    await asyncio.wait_for(app.ready.wait(), 5)
+    await broker.stop()
+    with pytest.raises(BrokerError) as err:
+        await asyncio.wait_for(task, 5)
+    assert err.value.code is ErrorCode.UNAVAILABLE
