@@ -2,16 +2,17 @@
 
 Replicates kuksa-perf's set-up: a provider stream publishing the signal groups of
 `../shared/kuksa-perf/sensors/data_group_101.json` (101 VSS 4.0 sensors, 10 frames,
-every frame due every 1 ms, about 101,000 signal updates/s offered) and one
-subscriber receiving them, each in its own process, over gRPC on loopback:
+every frame due every 1 ms, about 101,000 signal updates/s offered) and a
+subscriber receiving them, both in one client process (as kuksa-perf is one
+program), the broker in another, over gRPC on loopback:
 
 * kuksa.val.v2 — OpenProviderStream (ProvideSignal, then PublishValues) → Subscribe
 * kuksa.val.v1 — StreamedUpdate → Subscribe
 * peer: Mosquitto (Debian) on a free loopback port, publisher and subscriber in
   Python (paho-mqtt), the same signals and the same batching as JSON messages.
 
-Flow: server process (broker + `serve_grpc`) → subscriber process subscribes →
-publisher process offers the frames at their cycle for warm-up + measured seconds
+Flow: server process (broker + `serve_grpc`) → the client process subscribes, then
+its publisher offers the frames at their cycle for warm-up + measured seconds
 → the subscriber stamps each received signal with (receive time − the datapoint's
 source timestamp, set by the publisher when it sends). Reported: signal updates/s
 *received* in the measured window and p50/p95/p99 latency at that offered rate.
@@ -517,8 +518,10 @@ def main(argv: list[str] | None = None) -> int:
 
         notes = (
             "Workload: kuksa-perf `data_group_101.json` (101 VSS 4.0 sensors, 10 frames, 1 ms cycle), "
-            "one provider process publishing and one subscriber process receiving, server in a third "
-            "process, all on loopback. *Received* counts signal updates that reached the subscriber in the "
+            "one client process (kuksa-perf's shape) with a provider connection publishing "
+            "(OpenProviderStream / StreamedUpdate; requests spliced from pre-serialised pieces so the harness "
+            "is not the bottleneck) and a subscriber connection receiving, the broker in its own process, all "
+            "on loopback. *Received* counts signal updates that reached the subscriber in the "
             f"measured window; latency is receive time − the publisher's send timestamp. Goal: ≥ {GOAL_UPDATES:,} "
             f"updates/s with p99 ≤ {GOAL_P99_MS} ms. KUKSA (Rust) publishes 83,935 updates/s, p95 0.294 ms, "
             "p99 1.205 ms for 101 signals. *tick*: frames due in the same millisecond travel in one message; "
@@ -527,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.runs} runs (by p99); *load avg* is the machine's 1-minute load when the run ended "
             "(this machine is shared: other work running at the same time stretches the tail)."
         )
-        write_section("grpc", notes + "\n\n" + body, command=f"{Path(sys.executable).name} -m benchmarks.bench_grpc")
+        write_section("grpc", notes + "\n\n" + body, command=".venv/bin/python -m benchmarks.bench_grpc")
     return 0
 
 
