@@ -134,22 +134,32 @@ class ValV1(val_pb2_grpc.VALServicer):  # type: ignore[misc]
         current: dict[str, Any] = {}
         targets: dict[str, Any] = {}
         stamp: float | None = None
+        catalog = self.broker.catalog
+        value_only = [t1.FIELD_VALUE]
         for update in updates:
-            path = update.entry.path
+            entry = update.entry
+            path = entry.path
             try:
-                signal = self.broker.signal(check_path(path))
-                fields = set(update.fields)
-                if fields & _METADATA_FIELDS:
+                signal = catalog.get(path) or self.broker.signal(check_path(path))
+                fields = update.fields
+                if fields == value_only:  # the feeder's common case, without set arithmetic
+                    current[path] = self._value(signal, entry.value)
+                    if stamp is None:
+                        ts = entry.value.timestamp
+                        stamp = (ts.seconds + ts.nanos * 1e-9) or None
+                    continue
+                wanted = set(fields)
+                if wanted & _METADATA_FIELDS:
                     raise BrokerError.invalid(
                         path, "metadata is read-only at run time; change it with a catalog overlay", "read-only"
                     )
-                if t1.FIELD_VALUE in fields:
-                    current[signal.path] = self._value(signal, update.entry.value)
-                    if stamp is None and update.entry.value.HasField("timestamp"):
-                        stamp = from_timestamp(update.entry.value.timestamp)
-                if t1.FIELD_ACTUATOR_TARGET in fields:
-                    targets[signal.path] = self._value(signal, update.entry.actuator_target)
-                if not fields & {t1.FIELD_VALUE, t1.FIELD_ACTUATOR_TARGET}:
+                if t1.FIELD_VALUE in wanted:
+                    current[signal.path] = self._value(signal, entry.value)
+                    if stamp is None and entry.value.HasField("timestamp"):
+                        stamp = from_timestamp(entry.value.timestamp)
+                if t1.FIELD_ACTUATOR_TARGET in wanted:
+                    targets[signal.path] = self._value(signal, entry.actuator_target)
+                if not wanted & {t1.FIELD_VALUE, t1.FIELD_ACTUATOR_TARGET}:
                     raise BrokerError.invalid(path, "say which field to set (value or actuator_target)", "fields")
             except BrokerError as err:
                 response.errors.append(t1.DataEntryError(path=path[:256], error=v1_error(err)))
