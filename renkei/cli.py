@@ -121,12 +121,17 @@ def run(
         if platform.auth.insecure:
             console.print(Panel(text("cli.insecure"), style="bold white on red"))
         table = Table.grid(padding=(0, 2))
-        if "cockpit" in platform.endpoints or "http" in platform.endpoints:
-            table.add_row(text("cli.cockpit"), platform.endpoints.get("cockpit") or platform.endpoints["http"])
         table.add_row(text("cli.grpc"), platform.endpoints.get("grpc", "?"))
+        if "http" in platform.endpoints:
+            table.add_row("HTTP", platform.endpoints["http"])
         if not platform.auth.insecure:
             table.add_row(text("cli.token_file"), str(platform.settings.cli_token_path))
         console.print(Panel(table, title="renkei", subtitle=text("cli.watch_hint")))
+        cockpit = platform.endpoints.get("cockpit") or platform.endpoints.get("http")
+        if cockpit:
+            # On its own line, never wrapped or cut: a terminal makes it clickable as a whole.
+            console.print(f"{text('cli.cockpit')}:")
+            console.print(cockpit, markup=False, highlight=False, overflow="ignore", crop=False, soft_wrap=True)
         console.print(text("cli.started"))
 
     with plain_errors():

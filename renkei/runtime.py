@@ -276,7 +276,7 @@ async def _start_http(platform: Platform) -> tuple[Any, asyncio.Task[None]]:
 
     import uvicorn
 
-    from renkei.api.http import create_app
+    from renkei.api.http import UVICORN_OPTIONS, create_app
 
     settings = platform.settings
     app = create_app(platform.broker, platform.auth, platform.issuer, settings)
@@ -284,7 +284,7 @@ async def _start_http(platform: Platform) -> tuple[Any, asyncio.Task[None]]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.http.host, settings.http.port))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", **UVICORN_OPTIONS)
     server = _embedded_server_class()(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]), name="http")
     for _ in range(200):

@@ -6,13 +6,14 @@ actuation by publishing the new value — so a profile app or the voice assistan
 re-lays every open screen live by actuating these signals, and every screen follows
 the confirmed value it reads back over its WebSocket.
 
-`CurrentLanguage` is a *sensor* in VSS 6.0 (it cannot be actuated through the
-broker); `HmiService.apply` sets it directly for callers allowed to actuate it.
+`CurrentLanguage` is a *sensor* in VSS 6.0 (it cannot be actuated), so the
+platform overlay adds the actuator `DisplayLanguage`: anyone with the right asks
+through it, and the cockpit confirms it and mirrors it into `CurrentLanguage`.
 
     hmi = HmiService(broker)
     hmi.start()                                         # claims and publishes defaults
     await broker.actuate({"Vehicle.Cabin.Infotainment.HMI.DayNightMode": "NIGHT"})
-    await hmi.apply({"Vehicle.Cabin.Infotainment.HMI.CurrentLanguage": "ja"}, principal)
+    await broker.actuate({"Vehicle.Cabin.Infotainment.HMI.DisplayLanguage": "ja"})
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ log = logging.getLogger(__name__)
 
 HMI = "Vehicle.Cabin.Infotainment.HMI"
 LANGUAGE = f"{HMI}.CurrentLanguage"
+LANGUAGE_REQUEST = f"{HMI}.DisplayLanguage"  # the platform overlay's actuator
 LANGUAGES = ("en", "zh-CN", "ja")
 ALL_PANELS = ["DRIVING", "CLIMATE", "SEATS", "BODY", "LIGHTS", "MAP", "CHARGING", "NOTIFICATIONS"]
 
 # The display settings the cockpit owns, with the value shown before any profile speaks.
 HMI_DEFAULTS: dict[str, Value] = {
     LANGUAGE: "en",
+    LANGUAGE_REQUEST: "en",
     f"{HMI}.DistanceUnit": "KILOMETERS",
     f"{HMI}.TemperatureUnit": "C",
     f"{HMI}.FontSize": "STANDARD",
@@ -106,7 +109,10 @@ class HmiService:
 
     async def _confirm(self, values: dict[str, Value]) -> None:
         # The screen changes at once: the confirmed value is the requested one.
-        self.broker.publish(values, principal=self.principal)
+        confirmed = dict(values)
+        if LANGUAGE_REQUEST in values and LANGUAGE in self.owned:
+            confirmed[LANGUAGE] = values[LANGUAGE_REQUEST]
+        self.broker.publish(confirmed, principal=self.principal)
 
     async def apply(self, values: Mapping[str, Value], principal: Principal | None) -> None:
         """Change display settings for a caller; actuators go through the broker as usual."""
@@ -118,7 +124,7 @@ class HmiService:
                     path, f"is not a cockpit display setting (settings: {', '.join(HMI_DEFAULTS)})", "hmi-setting"
                 )
             signal = self.broker.signal(path)
-            if path == LANGUAGE and value not in LANGUAGES:
+            if path in (LANGUAGE, LANGUAGE_REQUEST) and value not in LANGUAGES:
                 raise BrokerError.invalid(
                     path, f"language {value!r} is not offered (offered: {', '.join(LANGUAGES)})", "language"
                 )
@@ -135,4 +141,6 @@ class HmiService:
         if actuators:
             await self.broker.actuate(actuators, principal=principal)
         if sensors:
+            if LANGUAGE in sensors and LANGUAGE_REQUEST in self.owned:
+                sensors[LANGUAGE_REQUEST] = sensors[LANGUAGE]  # keep request and state in step
             self.broker.publish(sensors, principal=self.principal)

@@ -45,7 +45,8 @@ AMBIENT = "Vehicle.Cabin.Light.AmbientLight"
 AMBIENT_ZONES = tuple(f"{AMBIENT}.Row{r}.{side}" for r in (1, 2) for side in ("DriverSide", "PassengerSide"))
 HMI = "Vehicle.Cabin.Infotainment.HMI"
 ACTIVE_PROFILE = f"{HMI}.ActiveProfile"
-LANGUAGE = f"{HMI}.CurrentLanguage"
+# VSS 6.0's CurrentLanguage is a sensor; the platform overlay's DisplayLanguage asks for a change.
+LANGUAGE = f"{HMI}.DisplayLanguage"
 
 Lang = Literal["en", "zh-CN", "ja"]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
@@ -172,7 +173,8 @@ def guest_profile() -> Profile:
             font_size="STANDARD",
             distance_unit="KILOMETERS",
             temperature_unit="C",
-            visible_panels=["DRIVING", "CLIMATE", "MAP", "MEDIA", "NOTIFICATIONS"],
+            # A stranger at the wheel still needs doors, lights and charging at hand.
+            visible_panels=["DRIVING", "CLIMATE", "SEATS", "BODY", "LIGHTS", "MAP", "CHARGING", "NOTIFICATIONS"],
         ),
         remember_adjustments=False,
         learning_paused=True,

@@ -38,6 +38,7 @@ CAR_PARTS = [
     f"{HMI}.DistanceUnit",
     f"{HMI}.TemperatureUnit",
     f"{HMI}.VisiblePanels",
+    f"{HMI}.DisplayLanguage",
     ACTIVE_PROFILE,
 ]
 MONDAY_0740 = datetime(2026, 3, 2, 7, 40)
@@ -124,8 +125,8 @@ async def test_the_active_profile_is_applied_within_a_second(car: Car) -> None:
     assert value(car, f"{HMI}.FontSize") == "LARGE"
     assert value(car, f"{HMI}.DayNightMode") == "NIGHT"
     assert value(car, f"{HMI}.VisiblePanels") == ["MAP", "CLIMATE", "MEDIA"]
-    # VSS 6.0 makes the language a sensor: it cannot be actuated, and the report says so.
-    assert f"{HMI}.CurrentLanguage" in report.skipped
+    # VSS 6.0's CurrentLanguage is a sensor; the platform overlay's DisplayLanguage is asked instead.
+    assert value(car, f"{HMI}.DisplayLanguage") == "zh-CN"
 
 
 async def test_strangers_and_unknown_ids_get_the_guest_profile(car: Car) -> None:

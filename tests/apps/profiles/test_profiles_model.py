@@ -54,11 +54,11 @@ def test_every_setting_drives_a_vss_60_path(shared_dir: Path) -> None:
     official = Catalog.from_files([shared_dir / "vss" / "vss_release_6.0.json"])
     overlaid = Catalog.from_files([shared_dir / "vss" / "vss_release_6.0.json"], [platform_overlay_path()])
     for path in all_setting_paths():
-        # VisiblePanels is renkei's own overlay signal; everything else is plain VSS 6.0
-        signal = overlaid.get(path) if path.endswith("VisiblePanels") else official.get(path)
+        # VisiblePanels and DisplayLanguage are renkei's own overlay signals; the rest is plain VSS 6.0
+        own = path.endswith(("VisiblePanels", "DisplayLanguage"))
+        signal = overlaid.get(path) if own else official.get(path)
         assert signal is not None, f"{path} is not in VSS 6.0"
-        if not path.endswith("CurrentLanguage"):
-            assert signal.entry_type is EntryType.ACTUATOR, path
+        assert signal.entry_type is EntryType.ACTUATOR, path
 
 
 def test_profile_values_pass_the_default_catalogs_rules() -> None:
