@@ -202,6 +202,10 @@ async def build_platform(settings: Settings) -> Platform:
     catalog = load_catalog(settings)
     store = SqliteStore(settings.data_dir / "broker.sqlite3")
     broker = Broker(catalog, store=store, persist=settings.persist)
+    # Rules for paired phones and laptops hold on every face, not only where they paired.
+    from renkei.apps.devices import remote_device_guard
+
+    broker.add_guard(remote_device_guard)
     await broker.start()
     issuer = TokenIssuer.load_or_create(settings.signing_key_path)
     auth = make_authenticator(settings, issuer)

@@ -20,7 +20,7 @@ from renkei.broker.access import (
     TokenIssuer,
     TokenVerifier,
 )
-from renkei.broker.broker import ActuationHandler, Broker, BrokerStats, Provider
+from renkei.broker.broker import ActuationGuard, ActuationHandler, Broker, BrokerStats, Provider
 from renkei.broker.errors import BrokerError, ErrorCode
 from renkei.broker.safety import DEFAULT_RULES, SafetyRule
 from renkei.broker.store import SqliteStore
@@ -28,6 +28,7 @@ from renkei.broker.subscription import Batch, Datapoint, Field, Subscription
 
 __all__ = [
     "DEFAULT_RULES",
+    "ActuationGuard",
     "ActuationHandler",
     "Authenticator",
     "Batch",

@@ -85,6 +85,9 @@ class Principal:
     unrestricted_access: bool = False
     expires_at: float | None = None
     token_id: str | None = None
+    # Set for tokens bound to a paired phone, tablet or laptop (the `device` claim):
+    # guards refuse some actions to remote devices that the cabin itself may do.
+    device: str | None = None
     _cache: dict[tuple[Right, str], bool] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -206,6 +209,7 @@ class TokenVerifier:
         if not isinstance(scope, str):
             raise _unauthenticated("the token's scope claim must be a space-separated string")
         token_id = claims.get("jti") if isinstance(claims.get("jti"), str) else None
+        device = claims.get("device") if isinstance(claims.get("device"), str) else None
         if token_id and self._is_revoked is not None and self._is_revoked(token_id):
             raise _unauthenticated("the token has been revoked")
         try:
@@ -214,6 +218,7 @@ class TokenVerifier:
                 subject=str(claims.get("sub", "")),
                 expires_at=float(claims["exp"]),
                 token_id=token_id,
+                device=device,
             )
         except ScopeError as err:
             raise _unauthenticated(f"invalid scope in token: {err}") from None

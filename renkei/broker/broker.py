@@ -48,6 +48,10 @@ from renkei.vss.patterns import compile_pattern
 log = logging.getLogger(__name__)
 
 ActuationHandler = Callable[[dict[str, Value]], Awaitable[None]]
+# A guard sees one requested actuation (path, value, the current value, who asks, a reader
+# of current values) and returns a reason to refuse it, or None. Guards are how rules that
+# depend on the caller (a paired phone, not the cabin) hold on every face alike.
+ActuationGuard = Callable[[str, Value, Value | None, Principal | None, Callable[[str], Value | None]], str | None]
 MAX_BATCH = 100_000
 DEFAULT_PERSISTED: tuple[str, ...] = ()
 
@@ -141,6 +145,7 @@ class Broker:
         self._store = store
         self._safety = tuple(safety_rules)
         self._clock = clock
+        self._guards: list[ActuationGuard] = []
         self._subscriptions: dict[int, Subscription] = {}
         self._providers: dict[int, Provider] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -363,6 +368,10 @@ class Broker:
                 reason = rule.refuses(path, value, self.current_value)
                 if reason:
                     raise BrokerError(ErrorCode.FAILED_PRECONDITION, path, reason, "safety")
+            for guard in self._guards:
+                reason = guard(path, value, self.current_value(path), principal, self.current_value)
+                if reason:
+                    raise BrokerError(ErrorCode.FAILED_PRECONDITION, path, reason, "guard")
             if entry.provider is None:
                 raise BrokerError.unavailable(path)
             staged.append((entry, value))
@@ -379,6 +388,10 @@ class Broker:
                 raise res
             if isinstance(res, BaseException):
                 raise BrokerError.unavailable(next(iter(vals)), f"provider {provider.name} failed: {res}") from res
+
+    def add_guard(self, guard: ActuationGuard) -> None:
+        """Consult `guard` for every actuation from now on (see ActuationGuard)."""
+        self._guards.append(guard)
 
     # -- providers ------------------------------------------------------------------------
     def provide(

@@ -22,7 +22,7 @@ from renkei.apps.devices.registry import (
     device_id_of,
     device_subject,
 )
-from renkei.apps.devices.roles import REMOTE_SAFETY, ROLE_NAMES, ROLES, Role, remote_refusal
+from renkei.apps.devices.roles import REMOTE_SAFETY, ROLE_NAMES, ROLES, Role, remote_device_guard, remote_refusal
 
 __all__ = [
     "CODE_TTL",
@@ -39,5 +39,6 @@ __all__ = [
     "Role",
     "device_id_of",
     "device_subject",
+    "remote_device_guard",
     "remote_refusal",
 ]

@@ -15,8 +15,10 @@ device asks for (scopes cannot say "may lock but not unlock").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from renkei.broker import Principal
 from renkei.vss import Value
 from renkei.vss.patterns import compile_pattern
 
@@ -152,3 +154,20 @@ def remote_refusal(path: str, value: Value, old: Value | None, state: dict[str, 
         if reason:
             return reason
     return None
+
+
+def remote_device_guard(
+    path: str,
+    value: Value,
+    old: Value | None,
+    principal: Principal | None,
+    read: Callable[[str], Value | None],
+) -> str | None:
+    """The broker guard that holds the moving-vehicle rules for paired devices on every face.
+
+    A token bound to a device (its `device` claim) is refused remote unlock, door and
+    window opening while the car moves, whether it arrives over HTTP, WebSocket or gRPC.
+    """
+    if principal is None or principal.device is None:
+        return None
+    return remote_refusal(path, value, old, {p: read(p) for p in SAFETY_STATE_PATHS})
