@@ -29,6 +29,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from renkei.api.http.home import home_router
 from renkei.api.http.models import (
     PATH_PATTERN,
     ActionOut,
@@ -203,6 +204,7 @@ def create_app(broker: Broker, auth: Authenticator, issuer: TokenIssuer, setting
         return resolve_caller(auth, registry, token)
 
     Who = Annotated[Caller, Depends(caller)]
+    app.include_router(home_router(settings, auth, registry, caller))  # the Home panel's API (home.py)
 
     # -- signals ----------------------------------------------------------------------
     @app.get(f"{API}/info", response_model=InfoResponse, tags=["server"])

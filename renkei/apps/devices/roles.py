@@ -60,6 +60,9 @@ class Role:
     # do not cover them: scopes cannot say "may lock but not unlock", and a token that
     # could actuate IsLocked would unlock through any other face.
     delegated: tuple[str, ...] = ()
+    # Home device kinds (Home Assistant domains) the role may command through the car's home
+    # app; every role may look at the home. The garage door and locks are people's safety.
+    home: tuple[str, ...] = ()
 
     def refuses(self, path: str, value: Value) -> str | None:
         for rule in self.refused:
@@ -68,13 +71,24 @@ class Role:
                 return reason
         return None
 
+    def refuses_home(self, entity_id: str) -> str | None:
+        """Why this role may not command a home device (`cover.garage_door`), or None."""
+        domain = entity_id.split(".", 1)[0]
+        if domain in self.home:
+            return None
+        return f"a {self.name}'s device may look at the home but not control its {domain} devices"
+
+
+# Every home device kind the home app can command.
+HOME_ALL = ("light", "switch", "fan", "climate", "cover", "lock", "scene", "script")
 
 ROLES: dict[str, Role] = {
-    "owner": Role("owner", "read actuate", ttl=365 * DAY),
+    "owner": Role("owner", "read actuate", ttl=365 * DAY, home=HOME_ALL),
     "driver": Role(
         "driver",
         "read actuate:Vehicle.Cabin actuate:Vehicle.Body actuate:Vehicle.Powertrain.TractionBattery.Charging",
         ttl=180 * DAY,
+        home=HOME_ALL,
     ),
     "passenger": Role(
         "passenger",
