@@ -231,7 +231,7 @@ async def test_live_socket_pushes_changes_and_follows_the_home_app_coming_up(
             await ws.send("not json")
             assert json.loads(await ws.recv())["type"] == "error"
             await ws.send(json.dumps({"type": "ping"}))
-            while (reply := json.loads(await ws.recv()))["type"] != "pong":
+            while json.loads(await ws.recv())["type"] != "pong":
                 pass
         finally:
             stop.set()
