@@ -174,7 +174,17 @@ def guest_profile() -> Profile:
             distance_unit="KILOMETERS",
             temperature_unit="C",
             # A stranger at the wheel still needs doors, lights and charging at hand.
-            visible_panels=["DRIVING", "CLIMATE", "SEATS", "BODY", "LIGHTS", "MAP", "CHARGING", "NOTIFICATIONS"],
+            visible_panels=[
+                "DRIVING",
+                "CLIMATE",
+                "SEATS",
+                "BODY",
+                "LIGHTS",
+                "MAP",
+                "CHARGING",
+                "HOME",
+                "NOTIFICATIONS",
+            ],
         ),
         remember_adjustments=False,
         learning_paused=True,

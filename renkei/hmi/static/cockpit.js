@@ -2,6 +2,7 @@
 // through the broker; the HMI settings (language, units, text size, theme, panels,
 // profile) are signals too, so a profile app re-lays this screen live.
 import { Link, api, applyLabels, explain, loadLabels, t, units, el, fmtDuration, currentLang } from "/static/rk.js";
+import { HomePanel } from "/static/home.js";
 
 const HMI = "Vehicle.Cabin.Infotainment.HMI";
 const BAT = "Vehicle.Powertrain.TractionBattery";
@@ -246,7 +247,7 @@ function drawProfile() {
   const v = val(`${HMI}.ActiveProfile`);
   $("profile").textContent = v == null ? "–" : v === "guest" ? t("role.guest") : v;
 }
-function relabelAll() { for (const fn of relabel) fn(); drawDriving(); drawMap(); drawNotes(); drawProfile(); }
+function relabelAll() { for (const fn of relabel) fn(); drawDriving(); drawMap(); drawNotes(); drawProfile(); if (home) home.relabel(); }
 
 async function setHmi(values, select) {
   try { await link.hmi(values); }
@@ -288,7 +289,7 @@ async function newCode() {
 }
 
 // -- start -------------------------------------------------------------------------------
-let link;
+let link, home = null;
 async function main() {
   await loadLabels();
   applyLabels("en");
@@ -299,8 +300,9 @@ async function main() {
       if (state === "revoked") { $("banner").hidden = false; $("banner").textContent = `${reason || ""} — ${t("conn.login")}`; }
     },
   });
-  window.renkei = { link, targets };
   buildPanels();
+  home = new HomePanel($("home"), { toast }); // the home's own live socket: rooms, devices, scenes
+  window.renkei = { link, targets, home };
   link.onAny((path, value) => {
     refresh(path);
     if (path.startsWith(HMI + ".")) applyHmi(path, value);

@@ -1,11 +1,12 @@
 // The companion: pair with a one-time code, then show status and run the remote
 // actions this device's role allows. Its language is the person's own choice.
-import { Link, api, applyLabels, explain, loadLabels, t, units, currentLang } from "/static/rk.js";
+import { Link, api, applyLabels, explain, loadLabels, t, units, el, currentLang } from "/static/rk.js";
+import { HomePanel } from "/static/home.js";
 
 const BAT = "Vehicle.Powertrain.TractionBattery";
 const LOCKS = ["Row1.DriverSide", "Row1.PassengerSide", "Row2.DriverSide", "Row2.PassengerSide"].map((d) => `Vehicle.Cabin.Door.${d}.IsLocked`);
 const $ = (id) => document.getElementById(id);
-let link = null, me = null;
+let link = null, me = null, home = null;
 
 function pickLang() {
   const saved = localStorage.getItem("renkei.lang");
@@ -32,7 +33,12 @@ function draw() {
   if (me) $("who").textContent = `${me.device_name || me.subject} · ${t(`role.${me.role}`) || me.role}`;
 }
 
-function setLang(lang) { localStorage.setItem("renkei.lang", lang); applyLabels(lang); $("lang").value = currentLang(); draw(); drawActions(); }
+function setLang(lang) { localStorage.setItem("renkei.lang", lang); applyLabels(lang); $("lang").value = currentLang(); draw(); drawActions(); if (home) home.relabel(); }
+
+function toast(message) {
+  const box = el("div", { class: "toast", role: "status" }, message);
+  document.body.append(box); setTimeout(() => box.remove(), 4000);
+}
 
 function drawActions() {
   if (!me) return;
@@ -76,6 +82,7 @@ function showCar() {
     `${BAT}.Charging.IsCharging`, `${BAT}.Charging.ChargeLimit`, ...LOCKS, "Vehicle.Cabin.HVAC.AmbientAirTemperature",
     "Vehicle.CurrentLocation.Latitude", "Vehicle.CurrentLocation.Longitude"]);
   for (const b of document.querySelectorAll("[data-action]")) b.onclick = () => run(b.dataset.action);
+  if (!home) home = new HomePanel($("home"), { toast }); // what this device's role may do at home
   drawActions(); draw();
 }
 
