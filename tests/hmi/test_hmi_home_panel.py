@@ -112,3 +112,39 @@ async def test_home_panel_says_when_the_home_is_not_connected(browser: Any, serv
     await page.wait_for_function("document.documentElement.lang === 'ja'", timeout=4000)
     assert await page.inner_text("#homestate") == "ホーム未接続"
     assert await page.inner_text("#conn") == "接続中"  # the car's own screen is unaffected
+
+
+async def paired_token(served: Any, role: str) -> str:
+    owner = {"Authorization": f"Bearer {served.issuer.issue('read actuate', subject='owner')}"}
+    code = (await served.http.post("/api/v1/pairing/codes", json={"role": role}, headers=owner)).json()["code"]
+    claim = (await served.http.post("/api/v1/pairing/claim", json={"code": code, "name": role})).json()
+    await served.http.post(f"/api/v1/pairing/requests/{claim['request_id']}/confirm", headers=owner)
+    done = await served.http.post(
+        "/api/v1/pairing/collect", json={"request_id": claim["request_id"], "secret": claim["secret"]}
+    )
+    token: str = done.json()["token"]
+    return token
+
+
+async def test_companion_home_panel_follows_the_devices_role(browser: Any, served: Any, home: Path) -> None:
+    token = await paired_token(served, "guest")
+    ctx = await browser.new_context(locale="zh-CN", viewport={"width": 412, "height": 915}, is_mobile=True)
+    await ctx.add_cookies([{"name": "renkei_session", "value": token, "url": served.url}])
+    phone = await ctx.new_page()
+    await phone.goto(f"{served.url}/companion/")
+    await phone.wait_for_selector(row("cover.garage_door"), timeout=10_000)
+    assert await phone.inner_text('section[data-panel="HOME"] h2') == "家居"
+    assert await phone.inner_text(f"{row('light.porch')} .name") == "门廊灯"
+    # a guest may look at the home, not open the garage: shown before trying, enforced when trying
+    assert await phone.is_disabled(f"{row('cover.garage_door')} button[data-home-act=open]")
+    assert await phone.is_disabled(f"{row('light.porch')} button[data-home-act=toggle]")
+    status = await phone.evaluate(
+        "fetch('/api/v1/home/cover.garage_door', {method: 'POST', headers: {'content-type': 'application/json'},"
+        " body: JSON.stringify({state: 'open'})}).then(r => r.status)"
+    )
+    assert status == 403 and (await entities(home))["cover.garage_door"]["state"] == "closed"
+    # the home's own changes reach the phone too
+    async with HomeServiceClient(home) as client:
+        await client.set("switch.plug", "on")
+    await phone.wait_for_selector(f'{row("switch.plug")} .val[data-home-state="on"]', timeout=5000)
+    assert await phone.inner_text(f"{row('switch.plug')} .val") == "开"
