@@ -9,6 +9,7 @@ Set RENKEI_WRITE_SCREENSHOTS=1 to refresh docs/screenshots/.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import socket
@@ -24,12 +25,9 @@ from fastapi import FastAPI
 from renkei.api.http import UVICORN_OPTIONS, cockpit_login_url, create_app
 from renkei.broker import Authenticator, Broker, TokenIssuer, TokenVerifier
 from renkei.settings import Settings
-from renkei.vss import Catalog, Value, default_catalog_path, load_default_catalog
-from renkei.vss.catalog import platform_overlay_path
+from renkei.vss import Catalog, Value, load_default_catalog
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-USES_SHARED = not default_catalog_path().exists()
 CHROMIUM = os.environ.get("RENKEI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -53,24 +51,10 @@ CAR_ACTUATORS = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents and USES_SHARED:
-            item.add_marker(pytest.mark.shared)
-
-
-_CATALOG: Catalog | None = None
-
-
+@functools.cache
 def vehicle_catalog() -> Catalog:
-    global _CATALOG
-    if _CATALOG is None:
-        if USES_SHARED:
-            _CATALOG = Catalog.from_files([SHARED / "vss" / "vss_release_6.0.json"], [platform_overlay_path()])
-        else:
-            _CATALOG = load_default_catalog()
-    return _CATALOG
+    """The built-in catalog, loaded once for the whole session."""
+    return load_default_catalog()
 
 
 class Car:

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from renkei.apps.home.automations import AutomationFileError, load_automations
@@ -41,7 +42,8 @@ def _socket(path: Path | None) -> Path:
 
 
 def _fail(text: str, code: int = 1) -> None:
-    Console(stderr=True).print(f"[red]{message('cli.error', current_lang(), reason=text)}[/red]", highlight=False)
+    reason = escape(message("cli.error", current_lang(), reason=text))  # user text is never markup
+    Console(stderr=True).print(f"[red]{reason}[/red]", highlight=False)
     raise typer.Exit(code)
 
 

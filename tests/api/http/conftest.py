@@ -7,6 +7,7 @@ The catalog is the built-in one when it exists, else the official VSS 6.0 export
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,11 +21,8 @@ from fastapi import FastAPI
 from renkei.api.http import UVICORN_OPTIONS, create_app
 from renkei.broker import Authenticator, Broker, TokenIssuer, TokenVerifier
 from renkei.settings import Settings
-from renkei.vss import Catalog, Value, default_catalog_path, load_default_catalog
-from renkei.vss.catalog import platform_overlay_path
+from renkei.vss import Catalog, Value, load_default_catalog
 
-SHARED = Path(__file__).resolve().parents[4] / "shared"
-USES_SHARED = not default_catalog_path().exists()
 CAR_ACTUATORS = (
     "Vehicle.Cabin.HVAC",
     "Vehicle.Cabin.Door",
@@ -36,25 +34,10 @@ CAR_ACTUATORS = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if USES_SHARED:
-        here = Path(__file__).parent
-        for item in items:
-            if here in Path(str(item.fspath)).parents:
-                item.add_marker(pytest.mark.shared)
-
-
-_CATALOG: Catalog | None = None
-
-
+@functools.cache
 def vehicle_catalog() -> Catalog:
-    global _CATALOG
-    if _CATALOG is None:
-        if USES_SHARED:
-            _CATALOG = Catalog.from_files([SHARED / "vss" / "vss_release_6.0.json"], [platform_overlay_path()])
-        else:
-            _CATALOG = load_default_catalog()
-    return _CATALOG
+    """The built-in catalog, loaded once for the whole session."""
+    return load_default_catalog()
 
 
 class Car:
