@@ -35,7 +35,7 @@ from rich.table import Table
 from renkei.broker import BrokerError, Datapoint, ErrorCode, Field, TokenIssuer
 from renkei.broker.access import ScopeError
 from renkei.i18n import text
-from renkei.runtime import RunOptions, load_catalog, read_run_file, run_platform
+from renkei.runtime import RunOptions, load_catalog, run_platform, running_platform
 from renkei.settings import Settings, SettingsError, load_settings
 from renkei.vss import CatalogError, EntryType, PatternError, Signal, ValueRuleError, parse_text
 
@@ -221,21 +221,10 @@ def list_signals(
 
 
 # -- talking to a running platform --------------------------------------------------------------
-def _connection(settings: Settings) -> tuple[str, str | None]:
-    info = read_run_file(settings.data_dir)
-    address = f"{settings.grpc.host}:{settings.grpc.port}"
-    if info and isinstance(info.get("endpoints"), dict) and info["endpoints"].get("grpc"):
-        address = str(info["endpoints"]["grpc"])
-    token = settings.token
-    if token is None and settings.cli_token_path.exists():
-        token = settings.cli_token_path.read_text().strip()
-    return address, token
-
-
 async def _with_client(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     from renkei.client.grpc import GrpcClient
 
-    address, token = _connection(settings)
+    address, token = running_platform(settings)
     client = GrpcClient(address, token=token)
     try:
         await client.connect()

@@ -324,6 +324,22 @@ def _write_run_file(platform: Platform) -> None:
     write_private(platform.settings.data_dir / RUN_FILE, json.dumps(info, indent=2))
 
 
+def running_platform(settings: Settings) -> tuple[str, str | None]:
+    """Where a running `renkei run` serves gRPC, and the token a CLI command should send.
+
+    `run.json` names the bound address (the port may have been chosen at start); the
+    token is the settings' own, else the CLI token file `renkei run` wrote.
+    """
+    info = read_run_file(settings.data_dir)
+    address = f"{settings.grpc.host}:{settings.grpc.port}"
+    if info and isinstance(info.get("endpoints"), dict) and info["endpoints"].get("grpc"):
+        address = str(info["endpoints"]["grpc"])
+    token = settings.token
+    if token is None and settings.cli_token_path.exists():
+        token = settings.cli_token_path.read_text().strip()
+    return address, token
+
+
 def read_run_file(data_dir: Path) -> dict[str, Any] | None:
     try:
         info = json.loads((data_dir / RUN_FILE).read_text())

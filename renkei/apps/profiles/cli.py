@@ -348,17 +348,11 @@ def apply(name: str, data_dir: DataDirOption = None) -> None:
 
     from renkei.client import BrokerError, ErrorCode
     from renkei.client.grpc import GrpcClient
-    from renkei.runtime import read_run_file
+    from renkei.runtime import running_platform
     from renkei.settings import load_settings
 
     settings = load_settings(data_dir=data_dir) if data_dir is not None else load_settings()
-    info = read_run_file(settings.data_dir)
-    address = f"{settings.grpc.host}:{settings.grpc.port}"
-    if info and isinstance(info.get("endpoints"), dict) and info["endpoints"].get("grpc"):
-        address = str(info["endpoints"]["grpc"])
-    token = settings.token
-    if token is None and settings.cli_token_path.exists():
-        token = settings.cli_token_path.read_text().strip()
+    address, token = running_platform(settings)
 
     async def work() -> None:
         client = GrpcClient(address, token=token, name="profiles-cli")
