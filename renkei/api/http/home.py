@@ -30,8 +30,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from renkei.api.http.models import ErrorResponse
-from renkei.api.http.policy import Caller, resolve_caller
-from renkei.api.http.ws import CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED, MAX_FRAME, SESSION_COOKIE
+from renkei.api.http.policy import Caller
+from renkei.api.http.ws import (
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    CLOSE_UNAUTHENTICATED,
+    MAX_FRAME,
+    authenticate_socket,
+    origin_ok,
+)
 from renkei.apps.devices import DeviceRegistry
 from renkei.apps.devices.roles import ROLES
 from renkei.apps.home.service import HomeServiceClient, HomeServiceError
@@ -45,7 +52,6 @@ REQUEST_TIMEOUT = 10.0  # s: a `set` waits up to 3 s for the home to report the 
 RETRY_SECONDS = 1.0  # how often a live socket looks for a home app that is not running
 MAX_HOME_SOCKETS = 200
 MAX_ERRORS = 20
-AUTH_TIMEOUT = 5.0
 # The home app's error codes (service.py) as broker codes, so they map to the face's statuses.
 HOME_CODES = {
     "unknown-entity": ErrorCode.NOT_FOUND,
@@ -267,12 +273,6 @@ def home_router(
 _open_home_sockets = 0
 
 
-def _origin_ok(ws: WebSocket) -> bool:
-    """A page from another site must not ride on our session cookie."""
-    origin = ws.headers.get("origin")
-    return origin is None or origin.split("://", 1)[-1].rstrip("/") == ws.headers.get("host", "")
-
-
 def _encode(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -280,7 +280,7 @@ def _encode(message: dict[str, Any]) -> str:
 async def _serve_home_socket(ws: WebSocket, settings: Settings, auth: Authenticator, registry: DeviceRegistry) -> None:
     global _open_home_sockets
     await ws.accept()
-    if not _origin_ok(ws):
+    if not origin_ok(ws):
         await ws.close(CLOSE_POLICY, "cross-site WebSocket refused")
         return
     if _open_home_sockets >= MAX_HOME_SOCKETS:
@@ -288,30 +288,11 @@ async def _serve_home_socket(ws: WebSocket, settings: Settings, auth: Authentica
         return
     _open_home_sockets += 1
     try:
-        who = await _authenticate(ws, auth, registry)
+        who = await authenticate_socket(ws, auth, registry)
         if who is not None:
             await _LiveHome(ws, settings, auth, who, pick_lang(ws.query_params.get("lang"), None)).run()
     finally:
         _open_home_sockets -= 1
-
-
-async def _authenticate(ws: WebSocket, auth: Authenticator, registry: DeviceRegistry) -> Caller | None:
-    header = ws.headers.get("authorization")
-    token = header[7:].strip() if header and header.lower().startswith("bearer ") else ws.cookies.get(SESSION_COOKIE)
-    try:
-        if token is None and not auth.insecure:
-            first = await asyncio.wait_for(ws.receive_text(), AUTH_TIMEOUT)
-            msg = json.loads(first) if len(first) <= MAX_FRAME else None
-            if not isinstance(msg, dict) or msg.get("type") != "auth" or not isinstance(msg.get("token"), str):
-                raise BrokerError(ErrorCode.UNAUTHENTICATED, "", 'send {"type": "auth", "token": ...} first', "auth")
-            token = msg["token"]
-        return resolve_caller(auth, registry, token)
-    except (TimeoutError, ValueError, KeyError, WebSocketDisconnect, BrokerError) as err:
-        message = err.message if isinstance(err, BrokerError) else "authentication failed or timed out"
-        with contextlib.suppress(Exception):
-            await ws.send_text(_encode({"type": "error", "error": {"code": "UNAUTHENTICATED", "message": message}}))
-            await ws.close(CLOSE_UNAUTHENTICATED, message[:120])
-        return None
 
 
 class _LiveHome:

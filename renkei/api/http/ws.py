@@ -237,7 +237,7 @@ class Connection:
         self.subs.clear()
 
 
-def _origin_ok(ws: WebSocket) -> bool:
+def origin_ok(ws: WebSocket) -> bool:
     """Browsers send Origin; a page from another site must not ride on our cookie."""
     origin = ws.headers.get("origin")
     if origin is None:
@@ -254,7 +254,7 @@ async def serve_socket(
 ) -> None:
     global _open_sockets
     await ws.accept()
-    if not _origin_ok(ws):
+    if not origin_ok(ws):
         await ws.close(CLOSE_POLICY, "cross-site WebSocket refused")
         return
     if _open_sockets >= MAX_SOCKETS:
@@ -267,9 +267,10 @@ async def serve_socket(
         _open_sockets -= 1
 
 
-async def _serve_socket(
-    ws: WebSocket, broker: Broker, auth: Authenticator, registry: DeviceRegistry, hmi: HmiService
-) -> None:
+async def authenticate_socket(ws: WebSocket, auth: Authenticator, registry: DeviceRegistry) -> Caller | None:
+    """The caller behind an accepted socket: a bearer header, the session cookie, or a
+    first `{"type": "auth", "token": ...}` message. On failure the client is told why,
+    the socket is closed with 4401 and None is returned."""
     header = ws.headers.get("authorization")
     token = header[7:].strip() if header and header.lower().startswith("bearer ") else ws.cookies.get(SESSION_COOKIE)
     try:
@@ -283,7 +284,7 @@ async def _serve_socket(
             if not isinstance(msg, dict) or msg.get("type") != "auth" or not isinstance(msg.get("token"), str):
                 raise BrokerError(ErrorCode.UNAUTHENTICATED, "", 'send {"type": "auth", "token": ...} first', "auth")
             token = msg["token"]
-        caller = resolve_caller(auth, registry, token)
+        return resolve_caller(auth, registry, token)
     except (TimeoutError, ValueError, KeyError, WebSocketDisconnect, BrokerError) as err:
         message = err.message if isinstance(err, BrokerError) else "authentication failed or timed out"
         with contextlib.suppress(Exception):
@@ -297,6 +298,14 @@ async def _serve_socket(
                 )
             )
             await ws.close(CLOSE_UNAUTHENTICATED, message[:120])
+        return None
+
+
+async def _serve_socket(
+    ws: WebSocket, broker: Broker, auth: Authenticator, registry: DeviceRegistry, hmi: HmiService
+) -> None:
+    caller = await authenticate_socket(ws, auth, registry)
+    if caller is None:
         return
     conn = Connection(ws, broker, hmi, caller)
     loop = asyncio.get_running_loop()
