@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
-import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -81,40 +79,11 @@ async def test_kuksa_cli_without_token_is_told_why(server: GrpcServer, broker: B
 
 
 @pytest.fixture
-async def renkei_run(tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
+async def renkei_run(tmp_path: Path, renkei_platform: Any) -> AsyncIterator[tuple[str, str]]:
     """A real `renkei run` (secure) on free ports; yields (gRPC address, the CLI token)."""
-    data = tmp_path / "data"
-    env = {**os.environ, "RENKEI_DATA_DIR": str(data)}
-    renkei = Path(sys.executable).with_name("renkei")
-    proc = await asyncio.create_subprocess_exec(
-        str(renkei), "run", "--grpc-port", "0", "--http-port", "0", "--data-dir", str(data),
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    run_file = data / "run.json"
-    try:
-        for _ in range(600):
-            if run_file.exists():
-                info = json.loads(run_file.read_text())
-                if info.get("endpoints", {}).get("grpc"):
-                    break
-            if proc.returncode is not None:
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("renkei run did not write its run file within 30 s")
-        if proc.returncode is not None:
-            out = await proc.stdout.read() if proc.stdout else b""
-            raise AssertionError(f"renkei run exited:\n{out.decode()[-3000:]}")
-        token = (data / "tokens" / "cli.jwt").read_text().strip()
-        yield info["endpoints"]["grpc"], token
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 20)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+    async with renkei_platform(tmp_path / "data") as run:
+        assert run.token, "a secure renkei run writes a CLI token"
+        yield run.grpc, run.token
 
 
 @pytest.mark.slow

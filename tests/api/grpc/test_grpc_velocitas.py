@@ -2,9 +2,10 @@
 
 The app runs as a separate process, speaks sdv.databroker.v1 and needs an MQTT
 broker (Velocitas' native middleware connects to one at start), so the test starts
-Mosquitto on a free port. The app subscribes, reacts and actuates; the test sees
-the effect through the broker: its in-process provider of the fan receives the
-request and the target value changes.
+Mosquitto on a free port. The app subscribes, reacts and actuates; the tests see
+the effect through the broker: once against an in-process server whose fan
+provider records the request, and once against a real `renkei run` whose simulated
+car speeds onto an expressway and whose simulated HVAC takes the new fan speed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pytest
 
 from renkei.api.grpc import serve_grpc
 from renkei.broker import Authenticator, Broker, Field
+from renkei.client.grpc import GrpcClient
 from renkei.settings import GrpcSettings
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
@@ -81,6 +83,50 @@ async def grpc_address(broker: Broker) -> AsyncIterator[str]:
     await srv.stop(0.2)
 
 
+class VelocitasApp:
+    """The Velocitas app as a child process whose output the test reads line by line."""
+
+    def __init__(self, python: Path, grpc_address: str, mqtt_port: int) -> None:
+        self.python = python
+        self.env = {
+            **os.environ,
+            "SDV_MIDDLEWARE_TYPE": "native",
+            "SDV_VEHICLEDATABROKER_ADDRESS": f"grpc://{grpc_address}",
+            "SDV_MQTT_ADDRESS": f"mqtt://127.0.0.1:{mqtt_port}",
+        }
+        self.output: list[str] = []
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> VelocitasApp:
+        self.process = await asyncio.create_subprocess_exec(
+            str(self.python), str(APP), env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
+    async def read_until(self, marker: str, within: float) -> str:
+        assert self.process is not None and self.process.stdout is not None
+        stdout = self.process.stdout
+
+        async def scan() -> str:
+            while True:
+                line = (await stdout.readline()).decode()
+                if not line:
+                    raise AssertionError("the Velocitas app exited:\n" + "".join(self.output))
+                self.output.append(line)
+                if line.startswith(marker):
+                    return line
+
+        try:
+            return await asyncio.wait_for(scan(), within)
+        except TimeoutError:
+            raise AssertionError(f"no {marker} within {within:.0f} s; app output:\n" + "".join(self.output)) from None
+
+
 async def test_velocitas_app_subscribes_reacts_and_actuates(
     broker: Broker, grpc_address: str, mosquitto: int, velocitas_python: Path
 ) -> None:
@@ -94,29 +140,8 @@ async def test_velocitas_app_subscribes_reacts_and_actuates(
 
     broker.provide([FAN], fan_ecu, name="fan-ecu")
     broker.publish({FAN: 20})
-    env = {
-        **os.environ,
-        "SDV_MIDDLEWARE_TYPE": "native",
-        "SDV_VEHICLEDATABROKER_ADDRESS": f"grpc://{grpc_address}",
-        "SDV_MQTT_ADDRESS": f"mqtt://127.0.0.1:{mosquitto}",
-    }
-    app = await asyncio.create_subprocess_exec(
-        str(velocitas_python), str(APP), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    output: list[str] = []
-
-    async def read_until(marker: str) -> None:
-        assert app.stdout is not None
-        while True:
-            line = (await app.stdout.readline()).decode()
-            if not line:
-                raise AssertionError("the Velocitas app exited:\n" + "".join(output))
-            output.append(line)
-            if line.startswith(marker):
-                return
-
-    try:
-        await asyncio.wait_for(read_until("SUBSCRIBED"), 60)
+    async with VelocitasApp(velocitas_python, grpc_address, mosquitto) as app:
+        await app.read_until("SUBSCRIBED", 60)
         for _ in range(200):  # the subscription is opened by a task after on_start returns
             if broker.stats().subscribers >= 1:
                 break
@@ -126,18 +151,57 @@ async def test_velocitas_app_subscribes_reacts_and_actuates(
         assert requests == []
         broker.publish({SPEED: 120.0})
         await asyncio.wait_for(served.wait(), 20)
-        await asyncio.wait_for(read_until("ACTUATED"), 10)
-    except (TimeoutError, AssertionError):
-        app.terminate()
-        rest = await app.stdout.read() if app.stdout else b""
-        raise AssertionError("Velocitas app output:\n" + "".join(output) + rest.decode()[-3000:]) from None
-    finally:
-        if app.returncode is None:
-            app.terminate()
-            await app.wait()
+        await app.read_until("ACTUATED", 10)
     assert requests == [{FAN: 80}]
     assert broker.get([FAN], field=Field.TARGET)[FAN].value == 80  # type: ignore[union-attr]
     assert broker.get([FAN])[FAN].value == 80  # type: ignore[union-attr]
+
+
+HIGHWAY = """
+name: velocitas_highway
+title: {en: Straight onto the expressway}
+vehicle: byd_atto3
+weather: {ambient_c: 20}
+start: {soc_percent: 80}
+route:
+  - {lat: 39.7400, lon: 116.6000, limit_kmh: 120}
+  - {lat: 39.3500, lon: 116.9700, limit_kmh: 120}
+legs:
+  - {kind: route}
+"""
+
+
+async def test_velocitas_app_against_renkei_run_on_the_simulated_car(
+    tmp_path: Path, renkei_platform: Any, mosquitto: int, velocitas_python: Path
+) -> None:
+    """The whole platform as users start it: `renkei run` drives the simulated car onto the expressway.
+
+    Velocitas' native middleware sends no token, so this platform runs with
+    --insecure; the secure default refuses token-less clients (test_kuksa_cli_without_token_is_told_why).
+    """
+    scenario = tmp_path / "highway.yaml"
+    scenario.write_text(HIGHWAY)
+    platform = renkei_platform(tmp_path / "data", "--insecure", "--scenario", str(scenario), "--speed", "4")
+    async with platform as run, GrpcClient(run.grpc) as car:
+        await car.actuate({FAN: 20})  # the simulator's HVAC is the fan's provider
+        for _ in range(100):
+            if (now := (await car.get([FAN]))[FAN]) is not None and now.value == 20:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the simulated HVAC did not take fan 20:\n" + run.output()[-2000:])
+        async with VelocitasApp(velocitas_python, run.grpc, mosquitto) as app:
+            await app.read_until("SUBSCRIBED", 60)
+            line = await app.read_until("ACTUATED", 60)  # the car passes 100 km/h on its own
+            assert float(line.rsplit("=", 1)[1]) > 100
+        target = (await car.get([FAN], field=Field.TARGET))[FAN]
+        assert target is not None and target.value == 80
+        for _ in range(100):  # the simulator reports the new fan speed as the current value
+            if (now := (await car.get([FAN]))[FAN]) is not None and now.value == 80:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the simulated HVAC did not reach fan 80")
 
 
 _SHAPE = """
