@@ -5,7 +5,8 @@ Flow: the cockpit (or the CLI, or a phone) actuates AssistantRequest with JSON
 through the client → it publishes ``{"id", "text", "lang", "speaker", "changes",
 "home", "refusals"}`` on AssistantReply. A request it cannot read gets a reply with
 ``"error"`` naming what was wrong. When a voice is recognised (`announce_speaker`)
-the assistant actuates `HMI.ActiveProfile` to that person's name.
+the assistant actuates `HMI.ActiveProfile` to that person's name; an unknown voice never
+replaces a person who is active (the guest profile only when nobody is).
 
     await run_assistant(client, AssistantSettings(), stop=stop_event)
 """
@@ -29,6 +30,7 @@ HMI = "Vehicle.Cabin.Infotainment.HMI"
 REQUEST = f"{HMI}.AssistantRequest"
 REPLY = f"{HMI}.AssistantReply"
 ACTIVE_PROFILE = f"{HMI}.ActiveProfile"
+GUEST = "guest"  # the profile for strangers (the profiles app's own name for it)
 MAX_REQUEST_BYTES = 8192
 
 
@@ -117,10 +119,38 @@ class AssistantService:
             log.warning("assistant: cannot publish the reply: %s", err)
 
     async def announce_speaker(self, name: str | None) -> None:
-        """A voice was recognised (or not): the cockpit follows that person's profile."""
-        profile = name or "guest"
-        if profile == self.active_profile:
+        """A voice was recognised (or not): the cockpit follows a recognised person's profile.
+
+        The rule, and why: a recognised voice switches the car to that person's profile. An
+        unrecognised voice never replaces a person who is already active, whoever made them
+        active (a recognised voice, the cockpit's picker, a paired phone): it is most often a
+        passenger or a guest speaking, and moving the driver's seat, mirrors and climate away
+        from them mid-drive because someone else spoke would be wrong. The guest profile is
+        applied for an unknown voice only when nobody is active yet (no profile or already
+        the guest). The active profile is read back from the broker, so a person chosen on
+        the cockpit counts as much as one this service recognised.
+        """
+        current = await self._current_profile()
+        if name:
+            if name == current:
+                self.active_profile = name
+                return
+            await self._switch_profile(name)
             return
+        if current not in (None, "", GUEST):
+            log.info("assistant: unknown voice; %s stays the active profile", current)
+            return
+        if current != GUEST:
+            await self._switch_profile(GUEST)
+
+    async def _current_profile(self) -> str | None:
+        try:
+            point = (await self.client.get([ACTIVE_PROFILE])).get(ACTIVE_PROFILE)
+        except BrokerError:
+            return self.active_profile  # cannot read it: what this service last set is our best guess
+        return point.value if point is not None and isinstance(point.value, str) else None
+
+    async def _switch_profile(self, profile: str) -> None:
         try:
             await self.client.actuate({ACTIVE_PROFILE: profile})
             self.active_profile = profile

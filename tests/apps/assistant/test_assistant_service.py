@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from renkei.apps.assistant import AssistantSettings, run_assistant
+from renkei.apps.assistant import AssistantService, AssistantSettings, run_assistant
 from renkei.apps.assistant.cli import ask_command
 from renkei.apps.assistant.local import LocalCar, local_car
 from renkei.apps.assistant.service import REPLY, REQUEST, RequestError, parse_request
@@ -141,3 +141,57 @@ def test_assistant_cli_prints_user_text_literally() -> None:
     result = CliRunner().invoke(_cli(), ["ask", "open my window", "--seat", "[bold]x[/bold]"])
     assert result.exit_code == 2
     assert "[bold]x[/bold]" in result.output  # shown as typed, not taken for Rich markup
+
+
+# -- who the car follows when voices are (not) recognised ----------------------------------------
+ACTIVE = "Vehicle.Cabin.Infotainment.HMI.ActiveProfile"
+
+
+async def _profile_switches(car: LocalCar, start: str | None) -> tuple[AssistantService, list[str]]:
+    """The cockpit's side of ActiveProfile: records every switch asked for and confirms it."""
+    switches: list[str] = []
+
+    async def cockpit(values: dict[str, Any]) -> None:
+        switches.append(values[ACTIVE])
+        car.broker.publish(values)
+
+    car.broker.provide([ACTIVE], cockpit, name="test-cockpit")
+    if start is not None:
+        car.broker.publish({ACTIVE: start})
+    return AssistantService(car.client, AssistantSettings()), switches
+
+
+async def test_unknown_voice_does_not_throw_a_recognised_driver_out() -> None:
+    async with local_car() as car:
+        service, switches = await _profile_switches(car, "guest")
+        await service.announce_speaker("mei")
+        await service.announce_speaker(None)  # a passenger nobody enrolled
+        await service.announce_speaker(None)
+        assert switches == ["mei"] and car.broker.current_value(ACTIVE) == "mei"
+        await service.announce_speaker("kenji")  # another enrolled person takes over
+        assert switches == ["mei", "kenji"]
+
+
+async def test_unknown_voice_keeps_a_person_chosen_on_the_cockpit() -> None:
+    async with local_car() as car:
+        service, switches = await _profile_switches(car, "li")  # picked on the cockpit, not by voice
+        await service.announce_speaker(None)
+        assert switches == [] and car.broker.current_value(ACTIVE) == "li"
+
+
+@pytest.mark.parametrize("start", [None, "guest", ""])
+async def test_unknown_voice_gets_the_guest_profile_only_when_nobody_is_active(start: str | None) -> None:
+    async with local_car() as car:
+        service, switches = await _profile_switches(car, start)
+        await service.announce_speaker(None)
+        await service.announce_speaker("")  # an empty name is no name
+        assert switches == ([] if start == "guest" else ["guest"])
+        assert car.broker.current_value(ACTIVE) == "guest"
+
+
+async def test_announce_speaker_survives_a_car_without_a_profile_owner() -> None:
+    async with local_car() as car:  # nobody provides ActiveProfile: nothing changes, nothing raises
+        service = AssistantService(car.client, AssistantSettings())
+        await service.announce_speaker("mei")
+        await service.announce_speaker(None)
+        assert service.active_profile is None and car.broker.current_value(ACTIVE) is None
