@@ -17,6 +17,7 @@ Nothing here touches the car: `actions.py` turns commands into signal changes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -244,8 +245,105 @@ def load_home_intents(lang: str) -> Intents | None:
     return _indexed(Intents.from_dict(data))
 
 
-def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_QUOTES = str.maketrans(
+    {"’": "'", "‘": "'", "`": "'", "“": " ", "”": " ", '"': " ", "「": " ", "」": " ", "『": " ", "』": " "}
+)
+_INNER_STOP = re.compile(r"\s*[!?！？…]+\s*(?=\S)")
+_EDGE_PUNCT = re.compile(r"^[\s,.;:!?、。，；：！？…~〜～·・*#\-]+|[\s,.;:!?、。，；：！？…~〜～·・*#]+$")
+# Hesitations and openers that carry no request; removed where a phrase starts.
+_FILLERS: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"(?:(?<=^)|(?<=[,;]))\s*(?:(?:(?:hey|hi|hello|ok|okay) (?:car|renkei)|uh+|uhm+|um+|umm+|erm*|er+|hmm+|ah+|oh+|eh|so|well|okay|ok|alright|right|"
+        r"hey|hi|hello|yeah|yes|listen|you know|i mean)\b[\s,]*)+"
+        r"|(?:,\s*)?\b(?:uh+|uhm+|umm*|erm|hmm+)\b(?:\s*,)?"
+    ),
+    "zh-CN": re.compile(
+        r"(?:(?<=^)|(?<=[，,、；;。]))(?:嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了)+[，,、\s]*|[嗯呃]+[，,、]?"
+    ),
+    "ja": re.compile(
+        r"(?:(?<=^)|(?<=[、，,。]))(?:えーっと|えーと|えっと|ええと|ええっと|えー+|あのー*|あのね|うーん|うーむ|んー+|まあ|ねえ|ねぇ|ちょっと待って|そうだ|じゃあ|じゃ)+[ー、，,\s]*"
+    ),
+}
+_EN_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty)"
+_EN_HALF = re.compile(rf"\b({_EN_NUMBER}(?:[\s-]{_EN_NUMBER})?) and a half\b")
+_CJK_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CJK_NUMERAL = "[零〇一二两三四五六七八九十百]"
+_CJK_HALF = re.compile(rf"(\d+|{_CJK_NUMERAL}+)(度|℃)半")
+_CJK_POINT = re.compile(rf"(\d+|{_CJK_NUMERAL}*十{_CJK_NUMERAL}*)点([零〇一二三四五六七八九\d])(?=度|℃|摄氏度|%|$)")
+
+
+def cjk_number(numeral: str) -> int | None:
+    """'二十二' → 22, '十八' → 18, '一百' → 100, '22' → 22; None when it is no whole number."""
+    if numeral.isdigit():
+        return int(numeral)
+    total, digit = 0, None
+    for ch in numeral:
+        if ch in _CJK_DIGITS:
+            if digit is not None:
+                return None
+            digit = _CJK_DIGITS[ch]
+        elif ch == "十":
+            total += (digit if digit is not None else 1) * 10
+            digit = None
+        elif ch == "百":
+            total += (digit if digit is not None else 1) * 100
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
+def _half(match: re.Match[str]) -> str:
+    number = cjk_number(match.group(1))
+    return match.group(0) if number is None else f"{number}.5{match.group(2)}"
+
+
+def _point(match: re.Match[str]) -> str:
+    whole, tenth = cjk_number(match.group(1)), cjk_number(match.group(2))
+    return match.group(0) if whole is None or tenth is None else f"{whole}.{tenth}"
+
+
+def normalize_text(text: str, lang: str) -> str:
+    """What was said, in the one spelling the templates are written for: control and format
+    characters gone, full-width forms folded (NFKC: '２２℃' → '22°C'), one case, quotes and
+    closing punctuation dropped, no spaces inside Chinese or Japanese, hesitations ('uh', '嗯',
+    'えーと') removed and halves written as decimals ('twenty one and a half', '二十一度半').
+    Joints between requests (commas, '。', '、') stay: the splitter needs them."""
+    text = "".join(" " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in text)
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    text = text.replace("°c", "°").replace("°", " degrees " if lang == "en" else "度")
+    text = re.sub(r"\s+", " ", text).strip()
+    if lang != "en":
+        text = _CJK_SPACE.sub("", text)
+        text = _CJK_POINT.sub(_point, _CJK_HALF.sub(_half, text))
+    else:
+        text = _EN_HALF.sub(r"\1 point five", text)
+        text = re.sub(r"\ba\.c\.?(?=\s|$)", "ac", text)
+    text = _INNER_STOP.sub("," if lang == "en" else "，", text)
+    text = _EDGE_PUNCT.sub("", text)
+    filler = _FILLERS[lang]
+    for _ in range(3):  # "uh, um, so …": a few openers in a row
+        cleaned = _EDGE_PUNCT.sub("", filler.sub(" " if lang == "en" else "", text))
+        cleaned = re.sub(r"\s+", " ", cleaned).strip()
+        if cleaned == text or not cleaned:
+            break
+        text = cleaned
+    return text
 
 
 class Understander:
@@ -272,7 +370,7 @@ class Understander:
         lang = normalize_lang(lang)
         if len(text) > MAX_TEXT_CHARS:
             raise UnderstandingError(f"text of {len(text)} characters exceeds the limit of {MAX_TEXT_CHARS}")
-        text = _clean(text.replace("\x00", " "))
+        text = normalize_text(text, lang)
         if not text:
             return Understanding()
         # Cheapest first: the car templates on the whole, then on pieces; the (large) home
