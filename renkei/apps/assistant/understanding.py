@@ -252,36 +252,29 @@ _QUOTES = str.maketrans(
 )
 _INNER_STOP = re.compile(r"\s*[!?！？…]+\s*(?=\S)")
 _EDGE_PUNCT = re.compile(r"^[\s,.;:!?、。，；：！？…~〜～·・*#\-]+|[\s,.;:!?、。，；：！？…~〜～·・*#]+$")
+_EN_OPENERS = (
+    "(?:hey|hi|hello|ok|okay) (?:car|renkei)|uh+|uhm+|um+|umm+|erm*|er+|hmm+|ah+|oh+|eh|so|well|okay|ok|"
+    "alright|right|hey|hi|hello|yeah|yes|listen|you know|i mean"
+)
+_ZH_OPENERS = "嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
+_JA_OPENERS = (
+    "えーっと|えーと|えっと|ええと|ええっと|えー+|あのー*|あのね|うーん|うーむ|んー+|まあ|ねえ|ねぇ|"
+    "ちょっと待って|そうだ|じゃあ|じゃ"
+)
 # Hesitations and openers that carry no request; removed where a phrase starts.
 _FILLERS: dict[str, re.Pattern[str]] = {
     "en": re.compile(
-        r"(?:(?<=^)|(?<=[,;]))\s*(?:(?:(?:hey|hi|hello|ok|okay) (?:car|renkei)|uh+|uhm+|um+|umm+|erm*|er+|hmm+|ah+|oh+|eh|so|well|okay|ok|alright|right|"
-        r"hey|hi|hello|yeah|yes|listen|you know|i mean)\b[\s,]*)+"
-        r"|(?:,\s*)?\b(?:uh+|uhm+|umm*|erm|hmm+)\b(?:\s*,)?"
+        rf"(?:(?<=^)|(?<=[,;]))\s*(?:(?:{_EN_OPENERS})\b[\s,]*)+|(?:,\s*)?\b(?:uh+|uhm+|umm*|erm|hmm+)\b(?:\s*,)?"
     ),
-    "zh-CN": re.compile(
-        r"(?:(?<=^)|(?<=[，,、；;。]))(?:嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了)+[，,、\s]*|[嗯呃]+[，,、]?"
-    ),
-    "ja": re.compile(
-        r"(?:(?<=^)|(?<=[、，,。]))(?:えーっと|えーと|えっと|ええと|ええっと|えー+|あのー*|あのね|うーん|うーむ|んー+|まあ|ねえ|ねぇ|ちょっと待って|そうだ|じゃあ|じゃ)+[ー、，,\s]*"
-    ),
+    "zh-CN": re.compile(rf"(?:(?<=^)|(?<=[，,、；;。]))(?:{_ZH_OPENERS})+[，,、\s]*|[嗯呃]+[，,、]?"),
+    "ja": re.compile(rf"(?:(?<=^)|(?<=[、，,。]))(?:{_JA_OPENERS})+[ー、，,\s]*"),
 }
-_EN_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty)"
+_EN_NUMBER = (
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty)"
+)
 _EN_HALF = re.compile(rf"\b({_EN_NUMBER}(?:[\s-]{_EN_NUMBER})?) and a half\b")
-_CJK_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_CJK_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _CJK_NUMERAL = "[零〇一二两三四五六七八九十百]"
 _CJK_HALF = re.compile(rf"(\d+|{_CJK_NUMERAL}+)(度|℃)半")
 _CJK_POINT = re.compile(rf"(\d+|{_CJK_NUMERAL}*十{_CJK_NUMERAL}*)点([零〇一二三四五六七八九\d])(?=度|℃|摄氏度|%|$)")
