@@ -115,7 +115,7 @@ def _cli() -> typer.Typer:
 
 
 def test_assistant_cli_prints_reply_and_changes() -> None:
-    result = CliRunner().invoke(_cli(), ["ask", "turn on the AC and open my window", "--seat", "passenger"])
+    result = CliRunner().invoke(_cli(), ["ask", "turn on the AC and open my window", "--seat", "passenger", "--local"])
     assert result.exit_code == 0, result.output
     assert "A/C on. Passenger window opened." in result.output
     assert "Vehicle.Cabin.HVAC.IsAirConditioningActive" in result.output
@@ -123,22 +123,22 @@ def test_assistant_cli_prints_reply_and_changes() -> None:
 
 
 def test_assistant_cli_json_in_chinese() -> None:
-    result = CliRunner().invoke(_cli(), ["ask", "把温度调到二十二度", "--lang", "zh-CN", "--json"])
+    result = CliRunner().invoke(_cli(), ["ask", "把温度调到二十二度", "--lang", "zh-CN", "--json", "--local"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["text"] == "主驾温度已调到22度。"
     assert data["changes"] == [{"path": "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature", "value": 22.0}]
 
 
 @pytest.mark.parametrize(("args", "fragment"), [(["--seat", "roof"], "seat 'roof'"), (["--lang", "xx"], "'xx'")])
 def test_assistant_cli_bad_options(args: list[str], fragment: str) -> None:
-    result = CliRunner().invoke(_cli(), ["ask", "open my window", *args])
+    result = CliRunner().invoke(_cli(), ["ask", "open my window", "--local", *args])
     assert result.exit_code == 2
     assert fragment in result.output
 
 
 def test_assistant_cli_prints_user_text_literally() -> None:
-    result = CliRunner().invoke(_cli(), ["ask", "open my window", "--seat", "[bold]x[/bold]"])
+    result = CliRunner().invoke(_cli(), ["ask", "open my window", "--local", "--seat", "[bold]x[/bold]"])
     assert result.exit_code == 2
     assert "[bold]x[/bold]" in result.output  # shown as typed, not taken for Rich markup
 
