@@ -74,6 +74,7 @@ class HomeDevice:
 
 DEFAULT_HOME_DEVICES: tuple[HomeDevice, ...] = (
     HomeDevice("garage door", "cover", "garage", "cover.garage_door"),
+    HomeDevice("garage", "cover", "garage", "cover.garage_door"),
     HomeDevice("车库门", "cover", "车库", "cover.garage_door"),
     HomeDevice("ガレージ", "cover", "ガレージ", "cover.garage_door"),
     HomeDevice("porch light", "light", "porch", "light.porch"),
