@@ -156,6 +156,10 @@ class Planner:
             return (seat,)
         if zone is None:
             return tuple(default or (seat,))
+        if zone == "rear_here":
+            # "it's cold back here": from a rear seat that is the speaker's own seat; from the
+            # front it reports on the people in the back.
+            return (seat,) if seat.startswith("rear") else ZONE_SEATS["rear"]
         return ZONE_SEATS.get(str(zone), (seat,))
 
     async def plan(

@@ -53,7 +53,7 @@ _VERBS: dict[str, re.Pattern[str]] = {
     "en": re.compile(r"^(?:turn on|turn off|switch on|switch off|open|close|lock|unlock|start|stop)\b"),
     "zh-CN": re.compile(r"^(?:打开|关闭|关掉|关上|开启)"),
 }
-_ZH_PARTICLES = re.compile(r"[吧啊呀哈嘛哦啦了]+$")
+_ZH_PARTICLES = re.compile(r"[吧啊呀哈嘛哦啦了吗呢呗哟喽噢]+$")
 # Joints that carry meaning and stay with the following piece ("also the passenger side").
 _KEEP_JOINT = {"zh-CN": {"也", "还", "再"}, "en": set(), "ja": set()}
 
@@ -257,7 +257,7 @@ _EN_OPENERS = (
     "(?:hey|hi|hello|ok|okay) (?:car|renkei)|uh+|uhm+|um+|umm+|erm*|er+|hmm+|ah+|oh+|eh|so|well|okay|ok|"
     "alright|right|hey|hi|hello|yeah|yes|listen|you know|i mean"
 )
-_ZH_OPENERS = "嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
+_ZH_OPENERS = "你好小连|小连小连|小连|嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
 _JA_OPENERS = (
     "えーっと|えーと|えっと|ええと|ええっと|えー+|あのー*|あのね|うーん|うーむ|んー+|まあ|ねえ|ねぇ|"
     "ちょっと待って|そうだ|じゃあ|じゃ"
@@ -428,6 +428,8 @@ class Understander:
         if lang == "ja":
             # Home Assistant's Japanese sentences write the verb in kanji only.
             text = text.replace("つけて", "点けて").replace("付けて", "点けて")
+        # "the lights at home", "家里客厅的灯": every device here is at home; saying so adds nothing.
+        text = _AT_HOME[lang].sub(" " if lang == "en" else "", text).strip()
         try:
             result = recognize_best(text, intents, slot_lists=lists, language=lang)
         except Exception:
@@ -499,7 +501,21 @@ class Understander:
         commands = solve(0, "")
         if not commands:
             return None
-        return Understanding(commands)
+        # "太吵了，小声点" / "it's too loud, turn it down": a complaint and the request it implies
+        # are one wish, not two steps.
+        unique = [c for k, c in enumerate(commands) if k == 0 or not _same_command(c, commands[k - 1])]
+        return Understanding(unique)
+
+
+_AT_HOME: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"\b(?:at home|in the house|at the house|at my place|of the house|in my house)\b"),
+    "zh-CN": re.compile(r"(?:家里|家中|我家|家里面)的?(?=.)"),
+    "ja": re.compile(r"(?:家|自宅|うち)の(?=.)"),
+}
+
+
+def _same_command(a: Command | HomeCommand, b: Command | HomeCommand) -> bool:
+    return type(a) is type(b) and a.intent == b.intent and dict(a.slots) == dict(b.slots)
 
 
 def _fits_language(name: str, lang: str) -> bool:
