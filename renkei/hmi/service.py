@@ -32,7 +32,7 @@ HMI = "Vehicle.Cabin.Infotainment.HMI"
 LANGUAGE = f"{HMI}.CurrentLanguage"
 LANGUAGE_REQUEST = f"{HMI}.DisplayLanguage"  # the platform overlay's actuator
 LANGUAGES = ("en", "zh-CN", "ja")
-ALL_PANELS = ["DRIVING", "CLIMATE", "SEATS", "BODY", "LIGHTS", "MAP", "CHARGING", "HOME", "NOTIFICATIONS"]
+ALL_PANELS = ["DRIVING", "CLIMATE", "SEATS", "BODY", "LIGHTS", "MAP", "CHARGING", "HOME", "ASSISTANT", "NOTIFICATIONS"]
 
 # The display settings the cockpit owns, with the value shown before any profile speaks.
 HMI_DEFAULTS: dict[str, Value] = {

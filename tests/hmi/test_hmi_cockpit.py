@@ -132,7 +132,7 @@ async def test_profile_switch_relays_the_screen_live(browser: Any, served: Any, 
     hidden = await page.eval_on_selector_all(
         "section.panel", "els => els.filter(e => e.hidden).map(e => e.dataset.panel)"
     )
-    assert set(hidden) == {"SEATS", "BODY", "LIGHTS", "CHARGING", "HOME", "NOTIFICATIONS"}
+    assert set(hidden) == {"SEATS", "BODY", "LIGHTS", "CHARGING", "HOME", "ASSISTANT", "NOTIFICATIONS"}
     await page.screenshot(path=shot("cockpit-ja-night.png"), full_page=True)
 
 

@@ -159,15 +159,18 @@ def fresh_id() -> str:
 
 
 # -- the reply -----------------------------------------------------------------------------------
+UNREADABLE = object()
+
+
 def reply_id(raw: object) -> object:
-    """The id an AssistantReply carries, or None when it is not a readable reply at all."""
+    """The id an AssistantReply carries (None: a reply to nobody), or UNREADABLE."""
     if not isinstance(raw, str) or len(raw) > MAX_REPLY_BYTES:
-        return None
+        return UNREADABLE
     try:
         data = json.loads(raw)
     except ValueError:
-        return None
-    return data.get("id") if isinstance(data, dict) else None
+        return UNREADABLE
+    return data.get("id") if isinstance(data, dict) else UNREADABLE
 
 
 def check_reply(raw: str, request_id: str) -> dict[str, Any]:
@@ -259,7 +262,7 @@ async def ask_running(
                 point = (await client.get([REPLY])).get(REPLY)
                 raw = None if point is None else point.value
             rid = reply_id(raw)
-            if rid is None and raw not in (None, ""):
+            if rid is UNREADABLE and raw not in (None, ""):
                 unreadable.add(str(raw)[:200])
             if rid == request_id and isinstance(raw, str):
                 return check_reply(raw, request_id)

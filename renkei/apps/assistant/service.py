@@ -3,8 +3,10 @@
 Flow: the cockpit (or the CLI, or a phone) actuates AssistantRequest with JSON
 ``{"id", "text", "lang", "seat", "speaker"}`` → the assistant understands and acts
 through the client → it publishes ``{"id", "text", "lang", "speaker", "changes",
-"home", "refusals"}`` on AssistantReply. A request it cannot read gets a reply with
-``"error"`` naming what was wrong. When a voice is recognised (`announce_speaker`)
+"home", "refusals", "voice"}`` on AssistantReply (``voice``: whether cabin microphones
+reach the assistant, so screens can offer speech). A request it cannot read gets a reply
+with ``"error"`` naming what was wrong; once serving, it publishes ``{"id": null, "status":
+"ready", "voice"}``, a reply to nobody. When a voice is recognised (`announce_speaker`)
 the assistant actuates `HMI.ActiveProfile` to that person's name; an unknown voice never
 replaces a person who is active (the guest profile only when nobody is).
 
@@ -66,9 +68,10 @@ def parse_request(raw: Value | None) -> dict[str, Any]:
     return {"id": request_id, "text": text, "lang": lang, "seat": seat, "speaker": speaker}
 
 
-def reply_json(request_id: Any, result: AskResult) -> str:
+def reply_json(request_id: Any, result: AskResult, *, voice: bool = False) -> str:
     body = result.as_dict()
     body["id"] = request_id
+    body["voice"] = voice
     return json.dumps(body, ensure_ascii=False)
 
 
@@ -80,6 +83,8 @@ class AssistantService:
         self.settings = settings
         self.assistant = assistant or Assistant(client, settings)
         self.active_profile: str | None = None
+        # whether cabin microphones reach this assistant (a Wyoming face): screens offer speech
+        self.voice = bool(settings.wyoming_listen)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def on_request(self, values: dict[str, Value]) -> None:
@@ -107,10 +112,14 @@ class AssistantService:
             log.exception("assistant request failed")
             await self._publish({"id": request["id"], "error": f"internal error: {type(err).__name__}"})
             return
-        await self._publish_text(reply_json(request["id"], result))
+        await self._publish_text(reply_json(request["id"], result, voice=self.voice))
 
     async def _publish(self, body: dict[str, Any]) -> None:
-        await self._publish_text(json.dumps(body, ensure_ascii=False))
+        await self._publish_text(json.dumps({**body, "voice": self.voice}, ensure_ascii=False))
+
+    async def announce_ready(self) -> None:
+        """A reply to nobody (`"id": null`) that tells screens the assistant serves, and how."""
+        await self._publish({"id": None, "status": "ready"})
 
     async def _publish_text(self, text: str) -> None:
         try:
@@ -183,6 +192,7 @@ async def run_assistant(
     try:
         if settings.wyoming_listen:
             speech = await start_voice(service, settings)
+        await service.announce_ready()
         if stop is None:
             await asyncio.Event().wait()
         else:

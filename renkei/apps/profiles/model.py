@@ -183,6 +183,7 @@ def guest_profile() -> Profile:
                 "MAP",
                 "CHARGING",
                 "HOME",
+                "ASSISTANT",
                 "NOTIFICATIONS",
             ],
         ),

@@ -3,6 +3,7 @@
 // profile) are signals too, so a profile app re-lays this screen live.
 import { Link, api, applyLabels, explain, loadLabels, t, units, el, fmtDuration, currentLang } from "/static/rk.js";
 import { HomePanel } from "/static/home.js";
+import { AssistantPanel, SuggestionCard } from "/static/assistant.js";
 
 const HMI = "Vehicle.Cabin.Infotainment.HMI";
 const BAT = "Vehicle.Powertrain.TractionBattery";
@@ -247,7 +248,7 @@ function drawProfile() {
   const v = val(`${HMI}.ActiveProfile`);
   $("profile").textContent = v == null ? "–" : v === "guest" ? t("role.guest") : v;
 }
-function relabelAll() { for (const fn of relabel) fn(); drawDriving(); drawMap(); drawNotes(); drawProfile(); if (home) home.relabel(); }
+function relabelAll() { for (const fn of relabel) fn(); drawDriving(); drawMap(); drawNotes(); drawProfile(); if (home) home.relabel(); if (assistant) assistant.relabel(); if (suggestion) suggestion.relabel(); }
 
 async function setHmi(values, select) {
   try { await link.hmi(values); }
@@ -289,7 +290,7 @@ async function newCode() {
 }
 
 // -- start -------------------------------------------------------------------------------
-let link, home = null;
+let link, home = null, assistant = null, suggestion = null;
 async function main() {
   await loadLabels();
   applyLabels("en");
@@ -302,7 +303,9 @@ async function main() {
   });
   buildPanels();
   home = new HomePanel($("home"), { toast }); // the home's own live socket: rooms, devices, scenes
-  window.renkei = { link, targets, home };
+  assistant = new AssistantPanel($("assistant"), link, { toast }); // typed commands, the conversation
+  suggestion = new SuggestionCard($("suggestion"), link, { toast });  // what habit learning offers
+  window.renkei = { link, targets, home, assistant, suggestion };
   link.onAny((path, value) => {
     refresh(path);
     if (path.startsWith(HMI + ".")) applyHmi(path, value);

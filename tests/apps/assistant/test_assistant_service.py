@@ -24,8 +24,8 @@ async def served() -> AsyncIterator[LocalCar]:
     async with local_car() as car:
         stop = asyncio.Event()
         task = asyncio.create_task(run_assistant(car.client, AssistantSettings(), stop=stop))
-        for _ in range(500):
-            if car.broker.provider_of(REQUEST) is not None:
+        for _ in range(500):  # serving, and its "ready" reply to nobody is out
+            if car.broker.provider_of(REQUEST) is not None and car.broker.current_value(REPLY) is not None:
                 break
             await asyncio.sleep(0.01)
         try:
@@ -55,6 +55,15 @@ async def test_assistant_serves_typed_requests_from_the_cockpit(served: LocalCar
     assert reply["text"] == "助手席の窓を50%にしました。"
     assert reply["changes"] == [{"path": "Vehicle.Cabin.Door.Row1.PassengerSide.Window.Position", "value": 50}]
     assert served.broker.current_value("Vehicle.Cabin.Door.Row1.PassengerSide.Window.Position") == 50
+
+
+async def test_assistant_says_it_is_ready_and_whether_it_hears_voices(served: LocalCar) -> None:
+    ready = json.loads(str(served.broker.current_value(REPLY)))
+    assert ready == {"id": None, "status": "ready", "voice": False}
+    reply = await request(served, {"id": "v", "text": "lock the car"})
+    assert reply["voice"] is False and reply["id"] == "v"
+    error = await request(served, {"id": "e", "text": "hi", "seat": "roof"})
+    assert error["voice"] is False and "roof" in error["error"]
 
 
 async def test_assistant_reply_carries_home_commands(served: LocalCar) -> None:
