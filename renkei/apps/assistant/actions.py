@@ -168,7 +168,11 @@ class Planner:
         handler = getattr(self, f"_plan_{cmd.intent}", None)
         if handler is None:
             return Plan(refusal=replies.say("not_understood", lang))
-        result: Plan = await handler(cmd, seat, lang, convo, tuple(seats) if seats else None)
+        try:
+            result: Plan = await handler(cmd, seat, lang, convo, tuple(seats) if seats else None)
+        except (KeyError, TypeError, ValueError):
+            # A template that leaves out a value its intent needs: say so rather than fail.
+            return Plan(refusal=replies.say("not_understood", lang))
         return result
 
     # -- climate ----------------------------------------------------------------------------

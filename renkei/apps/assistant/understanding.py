@@ -46,7 +46,7 @@ RANGE_LISTS: dict[str, SlotList] = {
 _JOINTS: dict[str, re.Pattern[str]] = {
     "en": re.compile(r"\s*(?:[,;.]|\band then\b|\bthen\b|\band also\b|\band\b|\balso\b|\bplus\b|\bas well as\b)\s*"),
     "zh-CN": re.compile(r"(?:[，,、；;。.]|然后|并且|同时|接着|还有|顺便|另外|以及|再把|再将|和|并|再|还|也)"),
-    "ja": re.compile(r"(?:[、，,。.]|それから|そして|ついでに|それと|あと|また|(?<=[てで])(?=.))"),
+    "ja": re.compile(r"(?:[、，,。.]|それから|そして|ついでに|それと|あと|また|(?<=[てで])(?:から)?(?=.))"),
 }
 # Verbs a second piece may leave out ("open the trunk and the hazards").
 _VERBS: dict[str, re.Pattern[str]] = {
@@ -270,6 +270,14 @@ _FILLERS: dict[str, re.Pattern[str]] = {
     "zh-CN": re.compile(rf"(?:(?<=^)|(?<=[，,、；;。]))(?:{_ZH_OPENERS})+[，,、\s]*|[嗯呃]+[，,、]?"),
     "ja": re.compile(rf"(?:(?<=^)|(?<=[、，,。]))(?:{_JA_OPENERS})+[ー、，,\s]*"),
 }
+# "つけてあげて", "閉めてもらえますか", "開けといてくれる": the request is the verb's て-form; what
+# follows only says how politely it is asked.
+_JA_AUXILIARY = re.compile(
+    r"([てで])(?:あげて|あげてください|あげる|もらえる|もらえます|もらえません|もらっていい|もらえない|くれる|くれます|"
+    r"くれない|くれません|ほしい|欲しい|ほしいです|ちょうだい|頂戴|おいて|ください|下さい|くださいませんか|いただけますか|"
+    r"いただけませんか|もらいたい|もらえると助かる)(?:か|かな|ね|よ|な|の)*(?=$|[、。,，!?！？\s])"
+)
+_JA_TOITE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])(と|ど)いて(?=$|[、。,，!?！？\s])")
 _EN_NUMBER = (
     r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty)"
@@ -328,6 +336,8 @@ def normalize_text(text: str, lang: str) -> str:
     else:
         text = _EN_HALF.sub(r"\1 point five", text)
         text = re.sub(r"\ba\.c\.?(?=\s|$)", "ac", text)
+    if lang == "ja":
+        text = _JA_TOITE.sub(lambda m: "て" if m.group(1) == "と" else "で", _JA_AUXILIARY.sub(r"\1", text))
     text = _INNER_STOP.sub("," if lang == "en" else "，", text)
     text = _EDGE_PUNCT.sub("", text)
     filler = _FILLERS[lang]
