@@ -166,7 +166,24 @@ def normalize_lang(lang: str) -> str:
 def load_car_intents(lang: str) -> Intents:
     source = resources.files("renkei.apps.assistant").joinpath("templates", f"{lang}.yaml").read_text("utf-8")
     data = yaml.safe_load(source)
-    return _indexed(Intents.from_dict(data))
+    intents = _indexed(Intents.from_dict(data))
+    if intents.settings.ignore_whitespace:
+        # normalize_text already took the spaces out of Chinese and Japanese, and hassil's
+        # whitespace-insensitive mode strips every template chunk and the rest of the text again at
+        # every step of every match (half the time of a match). Match exactly instead; the skip
+        # words, which hassil removes only between spaces in that mode, are taken out here.
+        intents.settings.ignore_whitespace = False
+        _SKIP_WORDS[lang] = _skip_pattern(intents.skip_words)
+        intents.skip_words = []
+    return intents
+
+
+_SKIP_WORDS: dict[str, re.Pattern[str] | None] = {}
+
+
+def _skip_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    ordered = sorted({w.strip().casefold() for w in words if w.strip()}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
 
 
 _MAX_SPELLINGS = 256  # a slot value with more spellings than this stays a template
@@ -418,7 +435,14 @@ class Understander:
         return car
 
     def _match_car(self, text: str, lang: str) -> Command | None:
-        result = recognize_best(text, load_car_intents(lang), slot_lists=RANGE_LISTS, language=lang)
+        intents = load_car_intents(lang)
+        result = recognize_best(text, intents, slot_lists=RANGE_LISTS, language=lang)
+        skip = _SKIP_WORDS.get(lang)
+        if result is None and skip is not None:
+            # As hassil does: what was said literally first, then without the polite extras.
+            plain = skip.sub("", text)
+            if plain and plain != text:
+                result = recognize_best(plain, intents, slot_lists=RANGE_LISTS, language=lang)
         if result is None:
             return None
         slots: dict[str, Any] = dict(result.intent_data.slots)
