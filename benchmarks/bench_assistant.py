@@ -2,9 +2,13 @@
 end-of-speech-to-action latency of spoken English commands synthesised with espeak-ng.
 
 Run: .venv/bin/python -m benchmarks.bench_assistant   (writes the "assistant" section of docs/benchmarks.md)
+     --no-write --no-spoken --held-out holdout   while iterating (print only, skip the speech part,
+     and leave later held-out rounds unseen)
 
 Flow: (1) every language's test set (benchmarks/assistant_testsets) through the text path
-on a local car; (2) the same utterances through the understanding step alone, timed;
+on a local car, then every held-out round beside it (each `holdout*/` folder: one YAML per
+language, its first comment line says what it is); (2) the development utterances through the
+understanding step alone, timed;
 (3) English car commands of the test set spoken by espeak-ng (140 words/min, a 30 dB
 noise floor, half a second of lead-in) streamed frame by frame into the voice pipeline.
 Latency is simulated real time on this machine: frame k arrives at (k+1)·30 ms, each
@@ -52,6 +56,28 @@ async def accuracy(understander: Understander, folder: Path = TESTSETS) -> dict[
         report = await evaluate_language(folder, lang, understander=understander)
         out[lang] = (report.correct, report.total, [f.say for f in report.failures])
     return out
+
+
+def held_out_folders(names: list[str] | None = None) -> list[Path]:
+    """Every held-out round (`holdout`, `holdout3`, …) in order, or only the ones named."""
+    found = sorted(
+        (p for p in TESTSETS.iterdir() if p.is_dir() and p.name.startswith("holdout")),
+        key=lambda p: (len(p.name), p.name),
+    )
+    if names is None:
+        return found
+    unknown = set(names) - {p.name for p in found}
+    if unknown:
+        raise SystemExit(f"no held-out folder named {', '.join(sorted(unknown))} in {TESTSETS}")
+    return [p for p in found if p.name in names]
+
+
+def describe(folder: Path) -> str:
+    """The first comment line of the folder's English set (what the round is and how it was used)."""
+    for line in (folder / "en.yaml").read_text("utf-8").splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    return folder.name
 
 
 def understanding_times(understander: Understander, rounds: int = 5) -> dict[str, dict[str, list[float]]]:
@@ -124,7 +150,7 @@ async def spoken(limit: int) -> tuple[int, int, list[float], list[float], list[s
     return correct, len(chosen), latencies, cpu_latencies, misses
 
 
-async def main(spoken_limit: int) -> str:
+async def main(spoken_limit: int, held_out: list[str] | None = None) -> str:
     understander = Understander()
     understander.warm_up()
     acc = await accuracy(understander)
@@ -134,6 +160,7 @@ async def main(spoken_limit: int) -> str:
         "equal the expectation written with each command. Test sets: `benchmarks/assistant_testsets/`",
         "(written as people speak, not generated from the templates, but the templates were extended",
         "while these sets were being run, so they are development sets; see the held-out figures below).",
+        "Understanding time: the development commands, split by the car and the home domain.",
         "",
         "| language | commands | exact effect | understanding, car: p50 | p95 | home: p50 | p95 |",
         "|---|---|---|---|---|---|---|",
@@ -145,18 +172,20 @@ async def main(spoken_limit: int) -> str:
             f"| {lang} | {total} | {ok / total:.1%} ({ok}/{total}) | {statistics.median(car):.2f} ms | "
             f"{pct(car, 0.95):.2f} ms | {statistics.median(home):.2f} ms | {pct(home, 0.95):.2f} ms |"
         )
-    held = await accuracy(understander, TESTSETS / "holdout")
-    lines += [
-        "",
-        "Held-out sets (`holdout/`, 40 commands per language written after the templates were frozen and",
-        "never used to change them) show how the templates generalise to phrasings nobody tuned for:",
-        "",
-        "| language | commands | exact effect |",
-        "|---|---|---|",
-    ]
-    for lang in LANGS:
-        ok, total, _ = held[lang]
-        lines.append(f"| {lang} | {total} | {ok / total:.1%} ({ok}/{total}) |")
+    held_failures: dict[str, dict[str, list[str]]] = {}
+    for folder in held_out_folders(held_out):
+        held = await accuracy(understander, folder)
+        lines += [
+            "",
+            f"Held-out round `{folder.name}/`: {describe(folder)}",
+            "",
+            "| language | commands | exact effect |",
+            "|---|---|---|",
+        ]
+        for lang in LANGS:
+            ok, total, _ = held[lang]
+            lines.append(f"| {lang} | {total} | {ok / total:.1%} ({ok}/{total}) |")
+        held_failures[folder.name] = {lang: held[lang][2] for lang in LANGS if held[lang][2]}
     load = os.getloadavg()[0]
     lines += [
         "",
@@ -165,7 +194,9 @@ async def main(spoken_limit: int) -> str:
         f"by the share other processes took).",
         "",
     ]
-    if shutil.which("espeak-ng"):
+    if spoken_limit <= 0:
+        lines.append("Spoken commands not measured in this run (`--no-spoken`).")
+    elif shutil.which("espeak-ng"):
         ok, total, latencies, cpu_latencies, misses = await spoken(spoken_limit)
         lines += [
             "Spoken English (espeak-ng, pocketsphinx on the template-trained model, streaming, "
@@ -188,18 +219,30 @@ async def main(spoken_limit: int) -> str:
         lines.append("Spoken commands not measured: espeak-ng is not installed (`apt-get install espeak-ng`).")
     failures = {lang: acc[lang][2] for lang in LANGS if acc[lang][2]}
     if failures:
-        lines += ["", "Text commands not understood exactly:"]
+        lines += ["", "Development commands not understood exactly:"]
         for lang, says in failures.items():
             lines.append(f"- {lang}: " + "; ".join(says))
+    for name, by_lang in held_failures.items():
+        if by_lang:
+            lines += ["", f"Held-out `{name}/` commands not understood exactly:"]
+            for lang, says in by_lang.items():
+                lines.append(f"- {lang}: " + "; ".join(says))
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spoken", type=int, default=80, help="how many spoken commands to measure")
+    parser.add_argument("--no-spoken", action="store_true", help="skip the spoken (espeak-ng) measurement")
+    parser.add_argument(
+        "--held-out",
+        nargs="*",
+        metavar="FOLDER",
+        help="only these held-out folders (e.g. holdout); default every holdout*/ folder",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
-    body = asyncio.run(main(args.spoken))
+    body = asyncio.run(main(0 if args.no_spoken else args.spoken, args.held_out))
     print(body)
     if not args.no_write:
         print(write_section("assistant", body, command=COMMAND))
