@@ -76,10 +76,15 @@ DEFAULT_HOME_DEVICES: tuple[HomeDevice, ...] = (
     HomeDevice("garage door", "cover", "garage", "cover.garage_door"),
     HomeDevice("garage", "cover", "garage", "cover.garage_door"),
     HomeDevice("车库门", "cover", "车库", "cover.garage_door"),
+    HomeDevice("车库", "cover", "车库", "cover.garage_door"),
     HomeDevice("ガレージ", "cover", "ガレージ", "cover.garage_door"),
+    HomeDevice("ガレージのシャッター", "cover", "ガレージ", "cover.garage_door"),
+    HomeDevice("ガレージのドア", "cover", "ガレージ", "cover.garage_door"),
     HomeDevice("porch light", "light", "porch", "light.porch"),
     HomeDevice("门廊灯", "light", "门廊", "light.porch"),
     HomeDevice("玄関の電気", "light", "玄関", "light.porch"),
+    HomeDevice("玄関の鍵", "lock", "玄関", "lock.front_door"),
+    HomeDevice("玄関のドア", "lock", "玄関", "lock.front_door"),
     HomeDevice("front door", "lock", "hallway", "lock.front_door"),
     HomeDevice("前门", "lock", "门厅", "lock.front_door"),
     HomeDevice("thermostat", "climate", "living room", "climate.living_room"),
@@ -257,7 +262,14 @@ def load_home_intents(lang: str) -> Intents | None:
     if not data:
         return None
     data = dict(data)
-    data["intents"] = {k: v for k, v in data["intents"].items() if k in HOME_INTENTS}
+    data["intents"] = {k: dict(v) for k, v in data["intents"].items() if k in HOME_INTENTS}
+    extra = yaml.safe_load(
+        resources.files("renkei.apps.assistant").joinpath("templates", "home_extra.yaml").read_text("utf-8")
+    )
+    data["lists"] = {**data.get("lists", {}), **extra["lists"]}
+    for intent, sentences in (extra.get(lang) or {}).items():
+        known = data["intents"].setdefault(intent, {"data": []})
+        known["data"] = [*known.get("data", []), *sentences]
     if lang in ("zh-CN", "ja"):
         data["settings"] = {**data.get("settings", {}), "ignore_whitespace": True}
     return _indexed(Intents.from_dict(data))
