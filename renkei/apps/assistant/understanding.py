@@ -32,6 +32,8 @@ from hassil.intents import RangeFractionType, TextSlotValue
 
 LANGS: tuple[str, ...] = ("en", "zh-CN", "ja")
 MAX_TEXT_CHARS = 500  # longer input is no spoken command; refuse rather than spend time on it
+MAX_JOINTS = 16  # a sentence cut at more places than this is not searched for several requests
+MAX_PIECE_JOINTS = 6  # one request inside a chain spans at most this many cuts
 
 # Number slots shared by every language; hassil reads digits and number words for each.
 RANGE_LISTS: dict[str, SlotList] = {
@@ -499,8 +501,8 @@ class Understander:
         self, text: str, lang: str, memo: dict[tuple[str, bool], Command | HomeCommand | None], *, home: bool
     ) -> Understanding | None:
         joints = [(m.start(), m.end(), m.group(0).strip()) for m in _JOINTS[lang].finditer(text)]
-        if not joints:
-            return None
+        if not joints or len(joints) > MAX_JOINTS:
+            return None  # no chain of requests anyone says holds that many joints; don't search it
         # A cut is (start, end) of a joint; pieces run between cuts.
         cuts = [(0, 0, ""), *joints, (len(text), len(text), "")]
         keep = _KEEP_JOINT.get(lang, set())
@@ -520,7 +522,8 @@ class Understander:
             if (i, verb) in memo_verb:
                 return memo_verb[(i, verb)]
             found: list[Command | HomeCommand] | None = None
-            for j in range(i + 1, len(cuts)):  # shortest piece first: most joints join commands
+            # Shortest piece first (most joints join commands); one request spans a few joints at most.
+            for j in range(i + 1, min(len(cuts), i + 1 + MAX_PIECE_JOINTS)):
                 chunk = piece(i, j)
                 if not chunk:
                     rest = solve(j, verb)

@@ -9,7 +9,13 @@ import pytest
 
 from renkei.apps.assistant import Assistant, AssistantInputError, AssistantSettings, ask
 from renkei.apps.assistant.local import LocalCar, local_car
-from renkei.apps.assistant.understanding import MAX_TEXT_CHARS, Understander, UnderstandingError
+from renkei.apps.assistant.understanding import (
+    MAX_TEXT_CHARS,
+    HomeCommand,
+    Understander,
+    UnderstandingError,
+    normalize_text,
+)
 
 WINDOW = "Vehicle.Cabin.Door.{}.Window.Position"
 SEAT_HEAT = "Vehicle.Cabin.Seat.{}.HeatingCooling"
@@ -223,3 +229,133 @@ def test_understander_names_the_problem() -> None:
         understander.parse("hello", "klingon")
     with pytest.raises(UnderstandingError, match="must be a string"):
         understander.parse(42, "en")  # type: ignore[arg-type]
+
+
+# -- normalisation and how people really talk ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "lang", "clean"),
+    [
+        ("Uh, um, SET the temperature to twenty one and a half!", "en", "set the temperature to twenty one point five"),
+        ("Hey car... could you open my window?", "en", "could you open my window"),
+        ("ＳＥＴ　ＩＴ　ＴＯ　２２℃", "en", "set it to 22 degrees"),
+        ("open\x07 my\u200b window\u2028", "en", "open my window"),
+        ("“Lock the car,” please.", "en", "lock the car, please"),
+        ("嗯，那个，把空调 打开吧！", "zh-CN", "把空调打开吧"),
+        ("温度 调到 二十一度半", "zh-CN", "温度调到21.5度"),
+        ("小连小连，打开空调。", "zh-CN", "打开空调"),
+        ("把温度调高一点", "zh-CN", "把温度调高一点"),  # "一点" is "a bit", not the number one
+        ("えーと、窓を閉めといてもらえますか？", "ja", "窓を閉めて"),
+        ("助手席のシートヒーターをつけてあげて", "ja", "助手席のシートヒーターをつけて"),
+        ("温度を あげて", "ja", "温度をあげて"),  # "あげて" alone is "raise", not politeness
+        ("ｴｱｺﾝをつけて", "ja", "エアコンをつけて"),
+    ],
+)
+def test_normalize_text_folds_what_does_not_change_the_request(raw: str, lang: str, clean: str) -> None:
+    assert normalize_text(raw, lang) == clean
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "seat", "expected"),
+    [
+        # indirect requests
+        ("it's stuffy in here", "en", "driver", {TEMP.format("Row1.Driver"): 20.0}),
+        ("有点闷", "zh-CN", "driver", {TEMP.format("Row1.Driver"): 20.0}),
+        ("ちょっと暑い", "ja", "passenger", {TEMP.format("Row1.Passenger"): 20.0}),
+        ("my seat is cold", "en", "passenger", {SEAT_HEAT.format("Row1.PassengerSide"): 67}),
+        ("お尻が冷たい", "ja", "driver", {SEAT_HEAT.format("Row1.DriverSide"): 67}),
+        # carrier phrases, hesitations and registers
+        ("um, could you please turn the temperature up to 23", "en", "driver", {TEMP.format("Row1.Driver"): 23.0}),
+        ("麻烦帮我把副驾温度设成24度吧", "zh-CN", "driver", {TEMP.format("Row1.Passenger"): 24.0}),
+        ("えーと、温度を22度にしてもらえますか", "ja", "driver", {TEMP.format("Row1.Driver"): 22.0}),
+        # native numerals, halves and tenths
+        ("温度调到二十一度半", "zh-CN", "driver", {TEMP.format("Row1.Driver"): 21.5}),
+        ("set it to twenty one and a half", "en", "driver", {TEMP.format("Row1.Driver"): 21.5}),
+        ("窓を三割開けて", "ja", "passenger", {WINDOW.format("Row1.PassengerSide"): 30}),
+        ("车窗开一半", "zh-CN", "rear-left", {WINDOW.format("Row2.DriverSide"): 50}),
+        # relative steps in words
+        ("drop the temperature a couple of degrees", "en", "driver", {TEMP.format("Row1.Driver"): 19.0}),
+        ("エアコンの温度を一度下げて", "ja", "driver", {TEMP.format("Row1.Driver"): 20.0}),
+        # "fully open" is the speaker's window, "all windows" every window
+        ("车窗全开", "zh-CN", "rear-right", {WINDOW.format("Row2.PassengerSide"): 100}),
+        # the politeness auxiliary is not a second request
+        ("助手席のシートヒーターをつけてあげて", "ja", "driver", {SEAT_HEAT.format("Row1.PassengerSide"): 67}),
+        # full-width text and mixed scripts
+        ("ＴＵＲＮ ＯＮ ＴＨＥ ＡＣ", "en", "driver", {"Vehicle.Cabin.HVAC.IsAirConditioningActive": True}),
+        ("打开 A/C", "zh-CN", "driver", {"Vehicle.Cabin.HVAC.IsAirConditioningActive": True}),
+    ],
+)
+async def test_assistant_understands_natural_phrasing(
+    assistant: Assistant, text: str, lang: str, seat: str, expected: dict[str, object]
+) -> None:
+    result = await assistant.handle_text(text, lang=lang, seat=seat)
+    assert changes(result) == expected, result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("后面好冷", "zh-CN"), ("後ろが寒い", "ja"), ("it's freezing back here", "en")]
+)
+async def test_assistant_back_here_is_the_rear_speakers_own_seat(
+    assistant: Assistant, car: LocalCar, text: str, lang: str
+) -> None:
+    car.broker.publish({TEMP.format("Row2.Driver"): 21.0, TEMP.format("Row2.Passenger"): 21.0})
+    from_rear = await assistant.handle_text(text, lang=lang, seat="rear-left")
+    assert changes(from_rear) == {TEMP.format("Row2.Driver"): 22.0}
+
+
+async def test_assistant_back_there_from_the_front_is_both_rear_seats(assistant: Assistant, car: LocalCar) -> None:
+    car.broker.publish({TEMP.format("Row2.Driver"): 21.0, TEMP.format("Row2.Passenger"): 21.0})
+    result = await assistant.handle_text("后面好冷", lang="zh-CN", seat="driver")
+    assert changes(result) == {TEMP.format("Row2.Driver"): 22.0, TEMP.format("Row2.Passenger"): 22.0}
+
+
+async def test_assistant_complaint_and_its_request_act_once(assistant: Assistant, car: LocalCar) -> None:
+    car.broker.publish({"Vehicle.Cabin.Infotainment.Media.Volume": 30})
+    result = await assistant.handle_text("太吵了，小声点", lang="zh-CN")
+    assert changes(result) == {"Vehicle.Cabin.Infotainment.Media.Volume": 20}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intent", "slots"),
+    [
+        ("set the kitchen lights to 50 percent", "en", "HassLightSet", {"area": "kitchen", "brightness": 50}),
+        ("close the garage", "en", "HassTurnOff", {"domain": "cover"}),
+        ("把家里客厅的灯打开", "zh-CN", "HassTurnOn", {"area": "客厅"}),
+        ("关上车库门", "zh-CN", "HassTurnOff", {"domain": "cover"}),
+        ("玄関の鍵を閉めて", "ja", "HassTurnOn", {"domain": "lock"}),
+        ("リビングのエアコンを24度にして", "ja", "HassClimateSetTemperature", {"area": "リビング", "temperature": 24}),
+    ],
+)
+def test_understander_home_sentences_beyond_home_assistants(
+    text: str, lang: str, intent: str, slots: dict[str, object]
+) -> None:
+    result = Understander().parse(text, lang)
+    assert result.understood and len(result.commands) == 1
+    command = result.commands[0]
+    assert isinstance(command, HomeCommand) and command.intent == intent
+    assert {k: command.slots.get(k) for k in slots} == slots
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("\x1b[31m打开车门\x1b[0m" * 3, "zh-CN"),
+        ("也再还" * 166, "zh-CN"),
+        ("つけて" * 166, "ja"),
+        ("turn on the ac and " * 26, "en"),
+        ("\u202eknurt eht nepo\u202c" * 2, "en"),
+        ("🔥" * 400, "ja"),
+        ("ＤＲＯＰ ＴＡＢＬＥ cars;--", "en"),
+        ("打开 the 空调 и окно", "zh-CN"),
+        ("\ud800\udfff", "ja"),
+    ],
+)
+async def test_assistant_hostile_text_in_every_language_changes_nothing_it_should_not(
+    assistant: Assistant, car: LocalCar, text: str, lang: str
+) -> None:
+    car.reset_changes()
+    result = await assistant.handle_text(text, lang=lang)
+    touched = {c.path for c in result.changes}
+    # Nothing outside the cabin's comfort systems may move from such input, and never a door.
+    assert not any(".Door." in p and p.endswith("IsOpen") for p in touched)
+    assert not any("Trunk" in p for p in touched)
+    assert result.text
