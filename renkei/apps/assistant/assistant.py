@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
+import uuid
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +36,96 @@ from renkei.client import BrokerError, ErrorCode, Principal, VehicleClient
 from renkei.vss import Value
 
 log = logging.getLogger(__name__)
+
+# The scene owner's (the profiles app's) request signal; see `SceneOffer`.
+SCENE_REQUEST = "Vehicle.Cabin.Infotainment.HMI.SceneRequest"
+MAX_SCENE_TEXT = 200  # scene phrases are at most 200 characters
+SCENE_TEXT: dict[str, dict[str, str]] = {
+    "done": {"en": "Scene {scene}: done.", "zh-CN": "场景“{scene}”已执行。", "ja": "シーン「{scene}」を実行しました。"},
+    "partly": {"en": "Not done: {items}.", "zh-CN": "未完成：{items}。", "ja": "できなかったこと: {items}。"},
+    "place": {
+        "en": "I don't know where {place} is for you yet: add it to your profile's favourite places.",
+        "zh-CN": "我还不知道您的“{place}”在哪里：请在档案的常用地点中添加。",
+        "ja": "あなたの「{place}」の場所がまだ分かりません。プロフィールのお気に入りの場所に追加してください。",
+    },
+}
+
+
+class SceneOffer:
+    """Where the assistant and custom scenes meet: on the broker, never by import.
+
+    The rule: a configured scene phrase wins. Every utterance (up to 200 characters) is first
+    offered to the scene owner by actuating `HMI.SceneRequest` with ``{"id", "text", "lang",
+    "seat", "speaker", "scope"}`` (``scope``: the speaker's rights, so a scene never does more
+    than the person may). The owner (the profiles app) runs the scene — including its
+    navigation, to the person's own favourite place — and publishes the outcome as the
+    signal's value; the assistant then answers from that outcome and does not act on the text
+    itself, so "I'm going home" never both runs the scene and navigates to the assistant's
+    default "home". NOT_FOUND with rule "no-scene" means "not a scene phrase"; no owner (the
+    app is not running), or a catalog without the signal, means the assistant's grammar alone.
+
+        outcome = await SceneOffer(client).offer("我要回家", "zh-CN", "driver", "mei", principal)
+        outcome["scene"], outcome["applied"], outcome["failed"], outcome["missing_places"]
+    """
+
+    def __init__(self, client: VehicleClient) -> None:
+        self.client = client
+        self.absent = False  # the catalog has no SceneRequest: stop asking
+
+    async def offer(
+        self, text: str, lang: str, seat: str, speaker: str | None, principal: Principal
+    ) -> dict[str, Any] | None:
+        if self.absent or not text.strip() or len(text) > MAX_SCENE_TEXT:
+            return None
+        request_id = uuid.uuid4().hex[:12]
+        body = {"id": request_id, "text": text, "lang": lang, "seat": seat, "speaker": speaker}
+        body["scope"] = principal.scope_string
+        try:
+            await self.client.actuate({SCENE_REQUEST: json.dumps(body, ensure_ascii=False)})
+            point = (await self.client.get([SCENE_REQUEST])).get(SCENE_REQUEST)
+        except BrokerError as err:
+            if err.code is ErrorCode.NOT_FOUND and err.rule != "no-scene" and "no scene" not in err.message:
+                self.absent = True
+            elif err.code not in (ErrorCode.NOT_FOUND, ErrorCode.UNAVAILABLE):
+                log.info("assistant: the scene owner refused %r: %s", text[:40], err)
+            return None
+        try:
+            outcome = json.loads(point.value) if point is not None and isinstance(point.value, str) else None
+        except ValueError:
+            outcome = None
+        if not isinstance(outcome, dict) or outcome.get("id") != request_id:
+            log.warning("assistant: the scene owner ran a scene but its outcome is unreadable")
+            return {"id": request_id, "scene": "?", "applied": {}, "failed": {}, "home": [], "missing_places": []}
+        return outcome
+
+
+def scene_reply(outcome: dict[str, Any], lang: str, result: AskResult) -> AskResult:
+    """What the assistant says after a scene ran, and the changes it reports."""
+    applied = outcome.get("applied") if isinstance(outcome.get("applied"), dict) else {}
+    failed = outcome.get("failed") if isinstance(outcome.get("failed"), dict) else {}
+    missing = [p for p in outcome.get("missing_places") or [] if isinstance(p, str)]
+    home = [h for h in outcome.get("home") or [] if isinstance(h, str)]
+    result.understood = True
+    result.source = "scene"
+    result.scene = str(outcome.get("scene", "?"))
+    result.commands.append(f"scene:{result.scene}")
+    result.changes.extend(SignalChange(str(p), v) for p, v in (applied or {}).items())
+    result.scene_home = home
+    words = SCENE_TEXT["done"]
+    parts = [(words.get(lang) or words["en"]).format(scene=result.scene)] if applied or home else []
+    for place in missing:
+        text = (SCENE_TEXT["place"].get(lang) or SCENE_TEXT["place"]["en"]).format(
+            place=replies.place_name(place, lang)
+        )
+        parts.append(text)
+        result.refusals.append(text)
+    rest = [str(k) for k in (failed or {}) if not str(k).startswith("navigate:")]
+    if rest:
+        text = (SCENE_TEXT["partly"].get(lang) or SCENE_TEXT["partly"]["en"]).format(items=", ".join(rest[:5]))
+        parts.append(text)
+        result.refusals.append(text)
+    result.text = replies.join(parts, lang) or (words.get(lang) or words["en"]).format(scene=result.scene)
+    return result
 
 
 class AssistantInputError(ValueError):
@@ -61,9 +153,12 @@ class AskResult:
     source: str = "none"  # templates | llm | none
     commands: list[str] = field(default_factory=list)
     elapsed_ms: float = 0.0
+    scene: str | None = None  # the scene phrase this was, when a scene ran instead
+    scene_home: list[str] = field(default_factory=list)  # home devices the scene commanded
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        extra: dict[str, Any] = {"scene": self.scene, "scene_home": self.scene_home} if self.scene else {}
+        return extra | {
             "text": self.text,
             "lang": self.lang,
             "seat": self.seat,
@@ -110,6 +205,7 @@ class Assistant:
         self.understander = understander
         self.planner = Planner(client, self.settings)
         self.conversations: dict[str, Conversation] = {}
+        self.scenes = SceneOffer(client) if self.settings.scenes else None
         self._lock = asyncio.Lock()
         self._llm: Any = None
         if self.settings.llm is not None:
@@ -136,13 +232,17 @@ class Assistant:
 
     async def _handle(self, text: str, lang: str, seat: str, speaker: str | None) -> AskResult:
         result = AskResult(text="", lang=lang, seat=seat, speaker=speaker)
+        principal = self.settings.principal_for(seat, speaker)
+        if self.scenes is not None:  # a configured scene phrase wins (see SceneOffer)
+            outcome = await self.scenes.offer(text, lang, seat, speaker, principal)
+            if outcome is not None:
+                return scene_reply(outcome, lang, result)
         try:
             understanding = self.understander.parse(text, lang)
         except UnderstandingError as err:
             result.text = replies.say("not_understood", lang)
             result.refusals.append(str(err))
             return result
-        principal = self.settings.principal_for(seat, speaker)
         if not understanding.understood:
             if self._llm is not None and text.strip():
                 from renkei.apps.assistant.llm import run_llm

@@ -74,6 +74,7 @@ class AssistantSettings(BaseModel):
     follow_up_seconds: float = Field(default=60.0, ge=0, le=3600)
     temperature_step: float = Field(default=1.0, gt=0, le=5)
     llm: LlmSettings | None = None
+    scenes: bool = True  # offer each utterance to the scene owner first (HMI.SceneRequest)
     # speech
     stt: Literal["pocketsphinx", "wyoming"] = "pocketsphinx"
     wyoming_stt: str | None = None  # tcp://host:port of a Wyoming ASR server

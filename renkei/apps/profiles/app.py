@@ -42,13 +42,16 @@ from renkei.apps.profiles.model import (
 )
 from renkei.apps.profiles.scenes import Scene, SceneBook, SceneReport, run_scene
 from renkei.apps.profiles.store import ProfileStore
-from renkei.client import BrokerError, Datapoint, ErrorCode, Field, Updates, VehicleClient
+from renkei.client import BrokerError, Datapoint, ErrorCode, Field, Principal, Updates, VehicleClient
 from renkei.vss import EntryType, Value
 
 log = logging.getLogger(__name__)
 
 SUGGESTION = f"{HMI}.Suggestion"
 RESPONSE = f"{HMI}.SuggestionResponse"
+# Utterances offered by the assistant before its own grammar (see `_on_scene_request`).
+SCENE_REQUEST = f"{HMI}.SceneRequest"
+MAX_SCENE_REQUEST = 4096
 OUTSIDE = "Vehicle.Exterior.AirTemperature"
 LATITUDE = "Vehicle.CurrentLocation.Latitude"
 LONGITUDE = "Vehicle.CurrentLocation.Longitude"
@@ -114,6 +117,7 @@ class ProfilesApp:
         stop = stop or asyncio.Event()
         await self._discover()
         provider = await self.client.provide([RESPONSE, SUGGESTION], self._on_response)
+        scene_provider = await self._serve_scenes()
         subscriptions: list[Updates] = []
         try:
             subscriptions.append(self.client.subscribe([ACTIVE_PROFILE]))
@@ -151,6 +155,8 @@ class ProfilesApp:
                 sub.close()
             if self.active is not None:
                 self.learner.end_session(self.active)
+            if scene_provider is not None:
+                scene_provider.close()
             provider.close()
             self.store.close()
 
@@ -356,10 +362,90 @@ class ProfilesApp:
                     log.warning("accepted suggestion %s: %s not carried out: %s", suggestion.id, action.key, err)
 
     # -- scenes ----------------------------------------------------------------------------------------
-    async def run_scene(self, scene: Scene) -> SceneReport:
-        places = self.profile_for(self.active).places if self.active else []
+    async def run_scene(
+        self, scene: Scene, *, person: str | None = None, allowed: Principal | None = None
+    ) -> SceneReport:
+        """Run a scene with `person`'s favourite places (default: the active person's)."""
+        who = person or self.active
+        places = self.profile_for(who).places if who else []
         self._remember_echo(scene.resolve(places)[0])
-        return await run_scene(self.client, scene, places=places, data_dir=self.data_dir)
+        return await run_scene(self.client, scene, places=places, data_dir=self.data_dir, allowed=allowed)
+
+    async def _serve_scenes(self) -> Any:
+        """Provide SceneRequest when this car's catalog has it; without it scenes run only on call."""
+        if not await self._exists(SCENE_REQUEST):
+            log.info("no %s in the catalog: scene phrases are not offered to the assistant", SCENE_REQUEST)
+            return None
+        try:
+            return await self.client.provide([SCENE_REQUEST], self._on_scene_request)
+        except BrokerError as err:  # no right, or another owner: the rest of the app still works
+            log.warning("scene phrases are not served: %s", err)
+            return None
+
+    async def _on_scene_request(self, values: dict[str, Value]) -> None:
+        """The rule where scenes and the assistant meet: a configured scene phrase wins.
+
+        The assistant offers every utterance here before its own grammar. When the text is a
+        scene phrase (the speaker's own scenes first, then everyone's), this app runs the whole
+        scene — its navigation goes to the person's own favourite place — with at most the
+        rights in the request's `scope`, publishes the outcome as SceneRequest's current value
+        and returns; the assistant then does not act on the text itself. Any other text is
+        refused with NOT_FOUND (rule "no-scene") and the assistant carries on.
+        """
+        raw = values.get(SCENE_REQUEST)
+        request = parse_scene_request(raw)
+        speaker = request["speaker"]
+        person = speaker if speaker and speaker != GUEST else (self.active if self.active != GUEST else None)
+        scene = self.scenes.scene_for_phrase(request["text"], request["lang"], person=person)
+        if scene is None:
+            raise BrokerError(ErrorCode.NOT_FOUND, SCENE_REQUEST, "no scene has this phrase", "no-scene")
+        allowed = None
+        if request["scope"] is not None:
+            try:
+                allowed = Principal.from_scope_string(request["scope"], subject=speaker or request["seat"] or "")
+            except ValueError as err:  # a malformed scope (ScopeError)
+                raise BrokerError.invalid(SCENE_REQUEST, f'"scope": {err}', "scene-request") from None
+        report = await self.run_scene(scene, person=person, allowed=allowed)
+        outcome = {
+            "id": request["id"],
+            "scene": scene.name,
+            "applied": report.applied,
+            "failed": report.failed,
+            "home": report.home_done,
+            "missing_places": report.missing_places,
+        }
+        await self.client.publish({SCENE_REQUEST: json.dumps(outcome, ensure_ascii=False)})
+
+
+def parse_scene_request(raw: object) -> dict[str, Any]:
+    """{"id", "text", "lang", "seat", "speaker", "scope"} from SceneRequest, or INVALID_ARGUMENT."""
+
+    def bad(message: str) -> BrokerError:
+        return BrokerError.invalid(SCENE_REQUEST, message, "scene-request")
+
+    if not isinstance(raw, str) or len(raw) > MAX_SCENE_REQUEST:
+        raise bad(f"must be JSON text of at most {MAX_SCENE_REQUEST} characters")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise bad(f"is not JSON ({err.msg} at character {err.pos})") from None
+    if not isinstance(data, dict):
+        raise bad('must be a JSON object {"id", "text", "lang", ...}')
+    if not isinstance(data.get("text"), str) or not data["text"].strip():
+        raise bad('"text" must be the words said')
+    if not isinstance(data.get("id", ""), str):
+        raise bad('"id" must be text')
+    for name in ("lang", "seat", "speaker", "scope"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise bad(f'"{name}" must be text or null')
+    return {
+        "id": data.get("id", ""),
+        "text": data["text"],
+        "lang": data.get("lang") or "en",
+        "seat": data.get("seat"),
+        "speaker": data.get("speaker") or None,
+        "scope": data.get("scope"),
+    }
 
 
 def parse_response(raw: object) -> dict[str, Any]:

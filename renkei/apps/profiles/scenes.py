@@ -31,10 +31,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from renkei.apps.profiles.model import Lang, Place, ProfileError
 from renkei.apps.profiles.store import ProfileStore
-from renkei.client import BrokerError, VehicleClient
+from renkei.client import BrokerError, Principal, VehicleClient
 from renkei.vss import Value
 
 NAV = "Vehicle.Cabin.Infotainment.Navigation.DestinationSet"
+# Whoever may unlock the car may run a scene's home steps (open the garage, unlock the door).
+HOME_RIGHT = "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked"
 HOME_SOCKET = "home.sock"
 HOME_TIMEOUT = 5.0
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -217,6 +219,7 @@ class SceneReport:
     applied: dict[str, Value] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # path or entity → reason
     home_done: list[str] = field(default_factory=list)
+    missing_places: list[str] = field(default_factory=list)  # destinations the person has not saved
 
 
 async def _home_request(socket_path: Path, request: dict[str, Any]) -> dict[str, Any]:
@@ -237,13 +240,22 @@ async def run_scene(
     *,
     places: list[Place] | tuple[Place, ...] = (),
     data_dir: Path | None = None,
+    allowed: Principal | None = None,
 ) -> SceneReport:
-    """Do everything a scene says; what could not be done is reported, never raised."""
+    """Do everything a scene says; what could not be done is reported, never raised.
+
+    `allowed` narrows the scene to what the person who said it may do (a voice from the rear
+    seat does not move the front seats); it never widens the client's own rights.
+    """
     report = SceneReport()
     targets, problems = scene.resolve(places)
     report.failed.update(problems)
+    report.missing_places = [a.navigate for a in scene.car if a.navigate and f"navigate:{a.navigate}" in problems]
     groups: dict[str, dict[str, Value]] = {}
     for path, value in targets.items():
+        if allowed is not None and not allowed.may_actuate(path):
+            report.failed[path] = f"{allowed.subject or 'this person'} may not change it"
+            continue
         group = NAV if path.startswith(NAV) else path
         groups.setdefault(group, {})[path] = value
 
@@ -257,6 +269,9 @@ async def run_scene(
 
     await asyncio.gather(*(one(b) for b in groups.values()))
     for step in scene.home:
+        if allowed is not None and not allowed.may_actuate(HOME_RIGHT):
+            report.failed[step.entity_id] = f"{allowed.subject or 'this person'} may not command the home"
+            continue
         if data_dir is None:
             report.failed[step.entity_id] = "no data directory to find the home app in"
             continue
