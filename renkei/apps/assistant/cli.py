@@ -44,9 +44,9 @@ POLL_SECONDS = 0.3
 MAX_REPLY_BYTES = 256 * 1024
 
 HEADINGS = {
-    "en": ("signal", "value", "home"),
-    "zh-CN": ("信号", "值", "家居"),
-    "ja": ("信号", "値", "ホーム"),
+    "en": ("signal", "value", "home", "scene"),
+    "zh-CN": ("信号", "值", "家居", "场景"),
+    "ja": ("信号", "値", "ホーム", "シーン"),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -210,6 +210,11 @@ def check_reply(raw: str, request_id: str) -> dict[str, Any]:
             raise ReplyError(f'home[{i}] must be {{"intent": text, "slots": {{...}}}}')
         if not isinstance(item.get("slots", {}), dict):
             raise ReplyError(f"home[{i}].slots must be an object")
+    if data.get("scene") is not None and not isinstance(data["scene"], str):
+        raise ReplyError('"scene" must be text or null')
+    scene_home = data.get("scene_home", [])
+    if not isinstance(scene_home, list) or not all(isinstance(e, str) for e in scene_home):
+        raise ReplyError('"scene_home" must be a list of device ids')
     refusals = data.get("refusals", [])
     if not isinstance(refusals, list) or not all(isinstance(r, str) for r in refusals):
         raise ReplyError('"refusals" must be a list of text')
@@ -401,6 +406,9 @@ def print_reply(console: Console, reply: dict[str, Any]) -> None:
     for home in reply.get("home") or []:
         slots = json.dumps(home.get("slots", {}), ensure_ascii=False)
         console.print(Text(f"{heads[2]}: {home['intent']} {slots}"))
+    if reply.get("scene"):
+        devices = ", ".join(reply.get("scene_home") or [])
+        console.print(Text(f"{heads[3]}: {reply['scene']}" + (f" ({heads[2]}: {devices})" if devices else "")))
 
 
 def print_result(console: Console, result: AskResult) -> None:

@@ -134,7 +134,8 @@ export class AssistantPanel {
     if (typeof r.error === "string") { this.push({ kind: "err", text: r.error, id }); return; }
     const changes = Array.isArray(r.changes) ? r.changes.filter((c) => c && typeof c.path === "string") : [];
     const home = Array.isArray(r.home) ? r.home.filter((h) => h && typeof h.intent === "string") : [];
-    this.push({ kind: mine ? "bot" : "other", text: typeof r.text === "string" ? r.text : "", changes, home, id });
+    const sceneHome = Array.isArray(r.scene_home) ? r.scene_home.filter((e) => typeof e === "string") : [];
+    this.push({ kind: mine ? "bot" : "other", text: typeof r.text === "string" ? r.text : "", changes, home, sceneHome, id });
   }
 
   push(line) {
@@ -153,6 +154,7 @@ export class AssistantPanel {
       const what = el("ul", { class: "changes" });
       for (const c of line.changes || []) what.append(el("li", { "data-path": c.path }, `${shortPath(c.path)} → ${show(c.value)}`));
       for (const h of line.home || []) what.append(el("li", { "data-home": h.intent }, `${t("panel.HOME")}: ${h.text || h.intent}`));
+      for (const e of line.sceneHome || []) what.append(el("li", { "data-home": e }, `${t("panel.HOME")}: ${e}`));
       if (what.children.length) li.append(what);
       this.convo.append(li);
     }

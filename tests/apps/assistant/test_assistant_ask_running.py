@@ -204,6 +204,8 @@ async def test_ask_running_times_out_when_the_assistant_is_silent(fake: FakePlat
         ({"text": "ok", "refusals": [1]}, '"refusals"'),
         ({"text": "ok", "speaker": 7}, '"speaker"'),
         ({"error": ["x"]}, '"error" must be text'),
+        ({"text": "ok", "scene": 3}, '"scene"'),
+        ({"text": "ok", "scene": "s", "scene_home": "garage"}, '"scene_home"'),
     ],
 )
 async def test_ask_running_names_what_is_wrong_in_a_malformed_reply(
@@ -278,6 +280,14 @@ async def test_ask_cli_prints_reply_text_and_paths_literally(fake: FakePlatform)
     result = await _in_thread(fake, "hi")
     assert result.exit_code == 0, result.output
     assert "[bold]hi[/bold]" in result.output and "[red]x[/red]" in result.output and "[u]v[/u]" in result.output
+
+
+async def test_ask_cli_prints_the_scene_a_phrase_ran(fake: FakePlatform) -> None:
+    body = {"text": "场景“going-home”已执行。", "lang": "zh-CN", "scene": "going-home", "scene_home": ["cover.garage"]}
+    fake.serve(reply_with(lambda r: json.dumps({"id": r["id"], **body})))
+    result = await _in_thread(fake, "我要回家", "--lang", "zh-CN")
+    assert result.exit_code == 0, result.output
+    assert "场景: going-home (家居: cover.garage)" in result.output
 
 
 @pytest.mark.parametrize(
