@@ -4,7 +4,9 @@ Flow: `run_profiles(client, data_dir)` (started by `renkei run`) → `ProfilesAp
 `Vehicle.Cabin.Infotainment.HMI.ActiveProfile`, applies that person's `Profile` through the
 broker, learns what they set (`HabitLearner`) and offers suggestions on `HMI.Suggestion`;
 answers come back on `HMI.SuggestionResponse`, which this app provides. Scenes
-(`scene_for_phrase`) turn a custom phrase into several car and home actions.
+(`scene_for_phrase`) turn a custom phrase into several car and home actions; the assistant
+offers every utterance on `HMI.SceneRequest` (provided here when the catalog has it) and a
+scene phrase wins over its own grammar.
 
     await run_profiles(client, settings.data_dir, stop=stop_event)
 """

@@ -1,9 +1,10 @@
 """Custom scenes: a phrase a person says ("I'm going home" / "我要回家" / "家に帰る") that sets
 several things in the car and at home at once.
 
-Flow: scenes are stored in `ProfileStore` as validated `Scene` documents → the assistant asks
-`SceneBook.scene_for_phrase(text, lang)` (or the module-level `scene_for_phrase`) for each
-utterance before its own grammar; the match ignores case, width, punctuation and spacing →
+Flow: scenes are stored in `ProfileStore` as validated `Scene` documents → the assistant offers
+each utterance to the profiles app on `HMI.SceneRequest` before its own grammar (a configured
+scene phrase wins; see `ProfilesApp._on_scene_request`), which asks
+`SceneBook.scene_for_phrase(text, lang)`; the match ignores case, width, punctuation and spacing →
 `run_scene(client, scene, places=...)` actuates the car part through the broker (grouped, so one
 missing controller does not block the rest) and sends the home part to the home app's service
 socket (`<data dir>/home.sock`, JSON lines) without importing the home app.
