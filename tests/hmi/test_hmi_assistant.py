@@ -263,3 +263,32 @@ async def test_a_guest_device_sees_why_it_cannot_ask_or_answer(browser: Any, ser
         "JSON.stringify({id: 'g', text: 'unlock the car'})}).then(() => 'ok', (e) => e.code)"
     )
     assert refused == "PERMISSION_DENIED"
+
+
+async def test_in_renkei_run_a_typed_command_moves_the_simulated_car(
+    browser: Any, tmp_path: Path, renkei_platform: Any
+) -> None:
+    """The whole platform as a newcomer starts it: `renkei run`, its cockpit link, a typed command."""
+    import re
+
+    async with renkei_platform(tmp_path / "run") as run:
+        login = None
+        for _ in range(100):  # the banner with the one-time cockpit link follows run.json
+            found = re.search(r"(http://\S+/cockpit/login\?once=\S+)", run.output())
+            if found:
+                login = found.group(1)
+                break
+            await asyncio.sleep(0.1)
+        assert login, run.output()
+        page = await (await browser.new_context(viewport={"width": 1400, "height": 1000})).new_page()
+        await page.goto(login)
+        await page.wait_for_selector("#conn.online", timeout=10_000)
+        await page.select_option("#lang", "zh-CN")  # the person switches the screen to Chinese
+        await page.wait_for_function("document.documentElement.lang === 'zh-CN'", timeout=4000)
+        await ask(page, "把副驾温度调到二十五度", seat="driver")
+        await page.wait_for_selector("#convo li.bot", timeout=10_000)
+        assert "25" in await page.inner_text("#convo li.bot .said"), run.output()[-2000:]
+        await page.wait_for_function(
+            f"document.querySelector('.val[data-path=\"{TEMP_PASSENGER}\"]').textContent === '25.0 °C'",
+            timeout=6000,
+        )
