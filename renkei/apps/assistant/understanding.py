@@ -46,9 +46,14 @@ RANGE_LISTS: dict[str, SlotList] = {
 
 # Where a speaker joins two requests. Pieces between joints must each match.
 _JOINTS: dict[str, re.Pattern[str]] = {
-    "en": re.compile(r"\s*(?:[,;.]|\band then\b|\bthen\b|\band also\b|\band\b|\balso\b|\bplus\b|\bas well as\b)\s*"),
+    "en": re.compile(
+        r"\s*(?:[,;]|(?<!\d)\.(?!\d)|\band then\b|\bthen\b|\band also\b|\band\b|\balso\b|\bplus\b|\bas well as\b|"
+        r"\bso\b|\bbecause\b|\bsince\b|\bcause\b)\s*"
+    ),
     "zh-CN": re.compile(r"(?:[，,、；;。.]|然后|并且|同时|接着|还有|顺便|另外|以及|再把|再将|和|并|再|还|也)"),
-    "ja": re.compile(r"(?:[、，,。.]|それから|そして|ついでに|それと|あと|また|(?<=[てで])(?:から)?(?=.))"),
+    "ja": re.compile(
+        r"(?:[、，,。.]|それから|そして|ついでに|それと|あと|また|(?<=[てで])(?:から)?(?=.)|(?<=[いだ])(?:から|ので)(?=.))"
+    ),
 }
 # Verbs a second piece may leave out ("open the trunk and the hazards").
 _VERBS: dict[str, re.Pattern[str]] = {
@@ -414,13 +419,13 @@ class Understander:
         memo: dict[tuple[str, bool], Command | HomeCommand | None] = {}
         whole = self._match(text, lang, memo, home=False)
         if whole is not None:
-            return Understanding([whole])
+            return Understanding(_settled([whole]))
         pieces = self._split(text, lang, memo, home=False)
         if pieces is not None:
             return pieces
         whole = self._match(text, lang, memo, home=True)
         if whole is not None:
-            return Understanding([whole])
+            return Understanding(_settled([whole]))
         pieces = self._split(text, lang, memo, home=True)
         if pieces is None:
             return Understanding(unmatched=[text])
@@ -531,15 +536,18 @@ class Understander:
                         found = rest
                         break
                     continue
-                matched = self._match(chunk, lang, memo, home=home)
-                if matched is None and cuts[i][2] in keep:
-                    matched = self._match(text[cuts[i][1] : cuts[j][0]].strip(), lang, memo, home=home)
-                if matched is None and verb:
-                    # "open the trunk and the hazards": the verb carries over to the next piece.
+                lead = verb_pattern.match(chunk) if verb_pattern is not None else None
+                matched = None
+                if verb and lead is None:
+                    # "turn off the AC and the hazards": a piece without a verb of its own borrows the
+                    # previous one (first, since "the hazards" alone would mean "on").
                     matched = self._match(f"{verb}{' ' if lang == 'en' else ''}{chunk}", lang, memo, home=home)
                 if matched is None:
+                    matched = self._match(chunk, lang, memo, home=home)
+                if matched is None and cuts[i][2] in keep:
+                    matched = self._match(text[cuts[i][1] : cuts[j][0]].strip(), lang, memo, home=home)
+                if matched is None:
                     continue
-                lead = verb_pattern.match(chunk) if verb_pattern is not None else None
                 rest = solve(j, lead.group(0).strip() if lead else verb)
                 if rest is not None:
                     found = [matched, *rest]
@@ -550,10 +558,7 @@ class Understander:
         commands = solve(0, "")
         if not commands:
             return None
-        # "太吵了，小声点" / "it's too loud, turn it down": a complaint and the request it implies
-        # are one wish, not two steps.
-        unique = [c for k, c in enumerate(commands) if k == 0 or not _same_command(c, commands[k - 1])]
-        return Understanding(unique)
+        return Understanding(_settled(commands))
 
 
 _AT_HOME: dict[str, re.Pattern[str]] = {
@@ -561,6 +566,21 @@ _AT_HOME: dict[str, re.Pattern[str]] = {
     "zh-CN": re.compile(r"(?:家里|家中|我家|家里面)的?(?=.)"),
     "ja": re.compile(r"(?:家|自宅|うち)の(?=.)"),
 }
+
+
+def _settled(commands: list[Command | HomeCommand]) -> list[Command | HomeCommand]:
+    """A complaint ("it's hot", "太吵了", "寒い") is a request only when nothing else in the sentence
+    says what to do about it: "it's hot, open my window" opens the window and leaves the set point.
+    A request said twice in a row is done once."""
+    explicit = [c for c in commands if not (isinstance(c, Command) and c.slots.get("complaint"))]
+    chosen = explicit or commands
+    unique = [c for k, c in enumerate(chosen) if k == 0 or not _same_command(c, chosen[k - 1])]
+    return [
+        Command(c.intent, {k: v for k, v in c.slots.items() if k != "complaint"}, c.text)
+        if isinstance(c, Command) and "complaint" in c.slots
+        else c
+        for c in unique
+    ]
 
 
 def _same_command(a: Command | HomeCommand, b: Command | HomeCommand) -> bool:

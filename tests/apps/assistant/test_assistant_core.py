@@ -359,3 +359,18 @@ async def test_assistant_hostile_text_in_every_language_changes_nothing_it_shoul
     assert not any(".Door." in p and p.endswith("IsOpen") for p in touched)
     assert not any("Trunk" in p for p in touched)
     assert result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("it's roasting, turn on the AC", "en", {"Vehicle.Cabin.HVAC.IsAirConditioningActive": True}),
+        ("好热，把我的车窗打开", "zh-CN", {WINDOW.format("Row1.DriverSide"): 100}),
+        ("暑いからエアコンをつけて", "ja", {"Vehicle.Cabin.HVAC.IsAirConditioningActive": True}),
+    ],
+)
+async def test_assistant_a_complaint_beside_a_request_is_its_reason(
+    assistant: Assistant, text: str, lang: str, expected: dict[str, object]
+) -> None:
+    result = await assistant.handle_text(text, lang=lang)
+    assert changes(result) == expected
