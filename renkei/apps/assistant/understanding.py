@@ -60,7 +60,9 @@ _VERBS: dict[str, re.Pattern[str]] = {
     "en": re.compile(r"^(?:turn on|turn off|switch on|switch off|open|close|lock|unlock|start|stop)\b"),
     "zh-CN": re.compile(r"^(?:打开|关闭|关掉|关上|开启)"),
 }
-_ZH_PARTICLES = re.compile(r"[吧啊呀哈嘛哦啦了吗呢呗哟喽噢]+$")
+_ZH_PARTICLES = re.compile(r"[吧啊呀哈嘛哦啦了呢呗哟喽噢]+$")
+# "可以把音量调小一点吗", "能帮我打开空调吗": a request asked as a question; any other "…吗" is one.
+_ZH_POLITE_QUESTION = re.compile(r"^(?:可以|能|能不能|可不可以|你能|你可以|麻烦|请|帮我|能否)(.+?)吗$")
 # Joints that carry meaning and stay with the following piece ("also the passenger side").
 _KEEP_JOINT = {"zh-CN": {"也", "还", "再"}, "en": set(), "ja": set()}
 
@@ -448,7 +450,8 @@ class Understander:
         car = self._match_car(text, lang)
         if car is None and lang == "zh-CN":
             # Sentence-final particles ("吧", "了", "啊") soften a request without changing it.
-            plain = _ZH_PARTICLES.sub("", text)
+            polite = _ZH_POLITE_QUESTION.match(text)
+            plain = _ZH_PARTICLES.sub("", polite.group(1) if polite else text)
             if plain and plain != text:
                 car = self._match_car(plain, lang)
         return car
