@@ -111,7 +111,8 @@ DEFAULT_HOME_AREAS: dict[str, tuple[str, ...]] = {
     "zh-CN": ("客厅", "厨房", "卧室", "车库", "门厅", "浴室", "花园"),
     "ja": ("リビング", "キッチン", "寝室", "ガレージ", "玄関", "浴室", "庭"),
 }
-# Home intents handed on; the rest of the Home Assistant set (timers, lists …) is not a car's job.
+# Home intents handed on: the ones the home app (renkei/apps/home/assistant_link.py) carries out.
+# The rest of the Home Assistant set (timers, lists, vacuum, media …) would only cost matching time.
 HOME_INTENTS = frozenset(
     {
         "HassTurnOn",
@@ -122,10 +123,6 @@ HOME_INTENTS = frozenset(
         "HassSetPosition",
         "HassGetState",
         "HassFanSetSpeed",
-        "HassVacuumStart",
-        "HassVacuumReturnToBase",
-        "HassMediaPause",
-        "HassMediaUnpause",
     }
 )
 
@@ -195,9 +192,12 @@ def load_car_intents(lang: str) -> Intents:
 _SKIP_WORDS: dict[str, re.Pattern[str] | None] = {}
 
 
-def _skip_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+def _skip_pattern(words: Iterable[str], *, words_only: bool = False) -> re.Pattern[str] | None:
     ordered = sorted({w.strip().casefold() for w in words if w.strip()}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+    if not ordered:
+        return None
+    alternatives = "|".join(re.escape(w) for w in ordered)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)" if words_only else alternatives)
 
 
 _MAX_SPELLINGS = 256  # a slot value with more spellings than this stays a template
@@ -281,7 +281,15 @@ def load_home_intents(lang: str) -> Intents | None:
         known["data"] = [*known.get("data", []), *sentences]
     if lang in ("zh-CN", "ja"):
         data["settings"] = {**data.get("settings", {}), "ignore_whitespace": True}
-    return _indexed(Intents.from_dict(data))
+    intents = _indexed(Intents.from_dict(data))
+    # Home Assistant's skip words are pure politeness ("please", "could you", "麻烦"); hassil would
+    # match every sentence twice, with and without them. They are taken out once, in code.
+    _HOME_SKIP_WORDS[lang] = _skip_pattern(intents.skip_words, words_only=lang == "en")
+    intents.skip_words = []
+    return intents
+
+
+_HOME_SKIP_WORDS: dict[str, re.Pattern[str] | None] = {}
 
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -486,11 +494,22 @@ class Understander:
             text = text.replace("つけて", "点けて").replace("付けて", "点けて")
         # "the lights at home", "家里客厅的灯": every device here is at home; saying so adds nothing.
         text = _AT_HOME[lang].sub(" " if lang == "en" else "", text).strip()
-        try:
-            result = recognize_best(text, intents, slot_lists=lists, language=lang)
-        except Exception:
-            # A Home Assistant template that needs a list we do not have: not a home command.
-            return None
+        skip = _HOME_SKIP_WORDS.get(lang)
+        candidates = [text]
+        if skip is not None:
+            plain = " ".join(skip.sub(" ", text).split()) if lang == "en" else skip.sub("", text)
+            if plain and plain != text:
+                candidates.insert(0, plain)
+        result = None
+        for candidate in candidates:
+            try:
+                result = recognize_best(candidate, intents, slot_lists=lists, language=lang)
+            except Exception:
+                # A Home Assistant template that needs a list we do not have: not a home command.
+                result = None
+            if result is not None:
+                text = candidate
+                break
         if result is None:
             return None
         slots = {name: entity.value for name, entity in result.entities.items()}
