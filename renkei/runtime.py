@@ -48,7 +48,8 @@ COMPONENT_SCOPES: dict[str, str] = {
     ),
     "profiles": (
         "actuate provide:Vehicle.Cabin.Infotainment.HMI.Suggestion "
-        "provide:Vehicle.Cabin.Infotainment.HMI.SuggestionResponse"
+        "provide:Vehicle.Cabin.Infotainment.HMI.SuggestionResponse "
+        "provide:Vehicle.Cabin.Infotainment.HMI.SceneRequest"
     ),
 }
 CLI_SCOPE = "read actuate provide"

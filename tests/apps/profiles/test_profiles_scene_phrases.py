@@ -1,6 +1,6 @@
 """Scene phrases vs the assistant's own navigation: a configured scene phrase wins, the scene
 navigates to the person's own place, and the assistant does not also act. The two apps meet on
-`HMI.SceneRequest` (an overlay here until the platform overlay carries it), never by import."""
+`HMI.SceneRequest` (in the platform overlay), never by import."""
 
 from __future__ import annotations
 
@@ -25,16 +25,9 @@ from renkei.vss import EntryType, Value, load_default_catalog
 NAV = "Vehicle.Cabin.Infotainment.Navigation.DestinationSet"
 LAT, LON = f"{NAV}.Latitude", f"{NAV}.Longitude"
 TEMP = "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature"
-# The signal proposed for renkei/vss/data/platform.vspec (see docs/profiles.md).
-OVERLAY = """
-Vehicle.Cabin.Infotainment.HMI.SceneRequest:
-  type: actuator
-  datatype: string
-  description: >-
-    An utterance offered to the scene owner as JSON text {"id", "text", "lang", "seat", "speaker", "scope"};
-    a scene phrase runs that scene and its outcome becomes the value, any other text is refused (no-scene).
-"""
-PROFILES_SCOPE = COMPONENT_SCOPES["profiles"] + f" provide:{SCENE_REQUEST}"
+# A car whose catalog predates scene requests (an older platform overlay).
+WITHOUT_SCENES = f"{SCENE_REQUEST}:\n  delete: true\n"
+PROFILES_SCOPE = COMPONENT_SCOPES["profiles"]
 MEI_HOME = Place(name="Home", latitude=35.6581, longitude=139.7017, kind="home")
 
 
@@ -46,14 +39,14 @@ class Cabin:
     changes: list[dict[str, Value]]
 
 
-def catalog_with_scene_request(tmp_path: Path) -> Any:
-    overlay = tmp_path / "scene.vspec"
-    overlay.write_text(OVERLAY)
+def catalog_without_scene_requests(tmp_path: Path) -> Any:
+    overlay = tmp_path / "no-scenes.vspec"
+    overlay.write_text(WITHOUT_SCENES)
     return load_default_catalog([overlay])
 
 
-async def start_cabin(tmp_path: Path, *, profiles: bool = True, overlay: bool = True) -> tuple[Cabin, Any]:
-    broker = Broker(catalog_with_scene_request(tmp_path) if overlay else load_default_catalog())
+async def start_cabin(tmp_path: Path, *, profiles: bool = True, scene_signal: bool = True) -> tuple[Cabin, Any]:
+    broker = Broker(load_default_catalog() if scene_signal else catalog_without_scene_requests(tmp_path))
     await broker.start()
     changes: list[dict[str, Value]] = []
 
@@ -165,7 +158,7 @@ async def test_without_the_profiles_app_the_assistant_navigates_itself(tmp_path:
 
 
 async def test_a_catalog_without_scene_requests_is_asked_once(tmp_path: Path) -> None:
-    cabin, close = await start_cabin(tmp_path, profiles=True, overlay=False)
+    cabin, close = await start_cabin(tmp_path, profiles=True, scene_signal=False)
     try:
         await cabin.assistant.handle_text("take me home")
         assert cabin.assistant.scenes is not None and cabin.assistant.scenes.absent
