@@ -161,6 +161,16 @@ REMOTE_SAFETY: tuple[RemoteSafetyRule, ...] = (
 )
 SAFETY_STATE_PATHS = ("Vehicle.Speed", "Vehicle.IsMoving")
 
+# Requests that make one of the car's own apps act with the app's rights, not the caller's:
+# through them a device's scopes, role rules and the remote-safety rules would not hold for
+# what the assistant, a scene or an accepted suggestion then does ("open my window" while
+# moving). The in-car cockpit and the CLI are not devices and keep them.
+DEPUTY_SIGNALS = {
+    "Vehicle.Cabin.Infotainment.HMI.AssistantRequest": "a paired device cannot ask the car's assistant to act for it",
+    "Vehicle.Cabin.Infotainment.HMI.SceneRequest": "a paired device cannot run the car's scenes",
+    "Vehicle.Cabin.Infotainment.HMI.SuggestionResponse": "a paired device cannot answer the car's suggestions",
+}
+
 
 def remote_refusal(path: str, value: Value, old: Value | None, state: dict[str, Value | None]) -> str | None:
     for rule in REMOTE_SAFETY:
@@ -180,8 +190,11 @@ def remote_device_guard(
     """The broker guard that holds the moving-vehicle rules for paired devices on every face.
 
     A token bound to a device (its `device` claim) is refused remote unlock, door and
-    window opening while the car moves, whether it arrives over HTTP, WebSocket or gRPC.
+    window opening while the car moves, and every request that would make one of the
+    car's apps act for it (`DEPUTY_SIGNALS`), whether it arrives over HTTP, WebSocket or gRPC.
     """
     if principal is None or principal.device is None:
         return None
+    if path in DEPUTY_SIGNALS:
+        return DEPUTY_SIGNALS[path]
     return remote_refusal(path, value, old, {p: read(p) for p in SAFETY_STATE_PATHS})

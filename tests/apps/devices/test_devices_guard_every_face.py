@@ -48,3 +48,42 @@ async def test_a_phone_cannot_open_a_window_over_grpc_while_moving(tmp_path: Pat
     finally:
         await server.stop(0.5)
         await broker.stop()
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("Vehicle.Cabin.Infotainment.HMI.AssistantRequest", "assistant"),
+        ("Vehicle.Cabin.Infotainment.HMI.SceneRequest", "scenes"),
+        ("Vehicle.Cabin.Infotainment.HMI.SuggestionResponse", "suggestions"),
+    ],
+)
+async def test_a_phone_cannot_make_the_cars_apps_act_for_it(tmp_path: Path, path: str, reason: str) -> None:
+    """The assistant, scenes and suggestions act with their own rights: a device's limits would not hold."""
+    settings = load_settings(data_dir=tmp_path)
+    settings.grpc.port = 0
+    platform = await build_platform(settings)
+    broker = platform.broker
+    served: list[dict[str, Value]] = []
+
+    async def app(values: dict[str, Value]) -> None:
+        served.append(values)
+
+    broker.provide([path], app, name="car-app")
+    server = await serve_grpc(broker, platform.auth, settings.grpc)
+    phone = platform.issuer.issue(SCOPE, subject="phone", extra={"device": "phone-1", "role": "driver"})
+    cabin = platform.issuer.issue(SCOPE, subject="cabin-panel")
+    request = '{"id": "1", "text": "open my window"}'
+    try:
+        async with GrpcClient(server.address, token=phone) as client:
+            with pytest.raises(BrokerError) as caught:
+                await client.actuate({path: request})
+            assert caught.value.code is ErrorCode.FAILED_PRECONDITION
+            assert "paired device" in caught.value.message and reason in caught.value.message
+        assert served == []
+        async with GrpcClient(server.address, token=cabin) as client:
+            await client.actuate({path: request})  # the in-car screen is not a device
+        assert served == [{path: request}]
+    finally:
+        await server.stop(0.5)
+        await broker.stop()
