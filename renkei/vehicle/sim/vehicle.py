@@ -37,6 +37,12 @@ FAN_PATHS = {f"Vehicle.Cabin.HVAC.Station.{zone}.FanSpeed": zone for zone in ZON
 SEAT_HEAT_PATHS = {f"Vehicle.Cabin.Seat.{seat}.HeatingCooling": seat for seat in SEATS}
 CHARGING = "Vehicle.Powertrain.TractionBattery.Charging"
 CABLE_CONNECTED = f"{CHARGING}.ChargingPort.AnyPosition.IsChargingCableConnected"
+# The head unit's navigation takes a destination (the assistant, a scene or the cockpit sets it);
+# the simulated driver keeps to the scenario's route, so a destination is stored and confirmed.
+DESTINATION_PATHS = {
+    "Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Latitude": 90.0,
+    "Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Longitude": 180.0,
+}
 
 
 class Refused(Exception):
@@ -110,6 +116,7 @@ class SimVehicle:
         self.pending_events = sorted(scenario.events, key=lambda e: e.at_s)
         self.event_log: list[str] = []
         self.trip_meter_offset = 0.0
+        self.destination: dict[str, float] = {}
         # Range estimate: energy per metre over the last RANGE_WINDOW_M of driving.
         rated = self.params.published_consumption.get("WLTC")
         self.window: deque[tuple[float, float]] = deque()
@@ -157,7 +164,7 @@ class SimVehicle:
 
     # --- actuation ---------------------------------------------------------------------
     def actuator_paths(self) -> list[str]:
-        paths = [*self.body.actuator_paths(), *HVAC_ZONE_PATHS, *FAN_PATHS, *SEAT_HEAT_PATHS]
+        paths = [*self.body.actuator_paths(), *HVAC_ZONE_PATHS, *FAN_PATHS, *SEAT_HEAT_PATHS, *DESTINATION_PATHS]
         paths += [
             "Vehicle.Cabin.HVAC.IsAirConditioningActive",
             "Vehicle.Cabin.HVAC.IsRecirculationActive",
@@ -207,6 +214,12 @@ class SimVehicle:
                 raise Refused(path, "no charging cable is connected")
             self.charging_requested = value == "START"
             return value
+        if path in DESTINATION_PATHS:
+            limit = DESTINATION_PATHS[path]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not -limit <= value <= limit:
+                raise Refused(path, f"expects degrees between -{limit:g} and {limit:g}")
+            self.destination[path] = float(value)
+            return float(value)
         if path == "Vehicle.TripMeterReading":
             if value != 0:
                 raise Refused(path, "the trip meter can only be reset to 0")
@@ -445,6 +458,7 @@ class SimVehicle:
             cache: dict[str, Value] = {path: round(c.setpoints[zone], 1) for path, zone in HVAC_ZONE_PATHS.items()}
             cache.update({path: c.fan[zone] for path, zone in FAN_PATHS.items()})
             cache.update({path: c.seat_heating[seat] for path, seat in SEAT_HEAT_PATHS.items()})
+            cache.update(self.destination)
             self._settings_cache = cache
         return self._settings_cache
 

@@ -12,7 +12,7 @@ import pytest
 from renkei.broker import Broker
 from renkei.client import BrokerError, ErrorCode, Field, InProcessClient
 from renkei.vehicle.sim import Scenario, builtin_scenario, run_simulator
-from renkei.vehicle.sim.vehicle import SimVehicle
+from renkei.vehicle.sim.vehicle import Refused, SimVehicle
 from renkei.vss import Catalog, load_default_catalog
 
 WINDOW = "Vehicle.Cabin.Door.Row1.DriverSide.Window.Position"
@@ -111,6 +111,31 @@ async def test_hvac_setpoint_is_confirmed_and_cabin_follows() -> None:
         await task
 
 
+async def test_a_navigation_destination_is_taken_and_confirmed() -> None:
+    """The assistant and scenes navigate by setting DestinationSet; the simulated head unit confirms it."""
+    client = _client()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_simulator(client, _parked(), speed=50.0, stop=stop))
+    lat, lon = (f"Vehicle.Cabin.Infotainment.Navigation.DestinationSet.{a}" for a in ("Latitude", "Longitude"))
+    try:
+        await _wait_for(client, WINDOW, 0)
+        await client.actuate({lat: 31.2304, lon: 121.4737})
+        await _wait_for(client, lat, 31.2304)
+        await _wait_for(client, lon, 121.4737)
+    finally:
+        stop.set()
+        await task
+
+
+def test_the_head_unit_refuses_a_destination_off_the_globe() -> None:
+    car = SimVehicle(_parked())
+    with pytest.raises(Refused, match="between -90 and 90"):
+        car.request("Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Latitude", 91.0)
+    with pytest.raises(Refused, match="expects degrees"):
+        car.request("Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Longitude", True)
+    assert car.destination == {}
+
+
 async def test_second_simulator_cannot_claim_the_same_car() -> None:
     client = _client()
     stop = asyncio.Event()
@@ -159,6 +184,8 @@ async def test_signals_missing_from_a_smaller_catalog_are_skipped_not_fatal() ->
         ("Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", 10),
         ("Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging", "START"),
         ("Vehicle.TripMeterReading", 1234),
+        ("Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Latitude", math.nan),
+        ("Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Longitude", 181.0),
     ],
 )
 async def test_hostile_actuations_are_refused_and_the_car_keeps_running(path: str, value: object) -> None:
