@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import multiprocessing as mp
@@ -180,17 +181,27 @@ async def grpc_publisher(channel: Any, api: str, batching: str) -> Any:
         values = {
             p: tuple(b"\x12" + _varint(len(b)) + b for b in (v.SerializeToString() for v in encoded[p])) for p in pairs
         }
+        # Everything but the timestamp is fixed per (group, value half, timestamp length): cache
+        # the pieces between the timestamps, so a frame is one `stamp_field.join(pieces)`.
+        templates: dict[tuple[int, int, int], list[bytes]] = {}
 
-        def frame_bytes(tick: int, ts: Timestamp, group: list[str]) -> bytes:
+        def pieces(index: int, half: int, stamp_size: int) -> list[bytes]:
+            out = [b""]
+            for p in groups[index]:
+                value = values[p][half]
+                point_size = stamp_size + len(value)
+                entry_size = len(keys[p]) + 1 + len(_varint(point_size)) + point_size
+                out[-1] += b"\x12" + _varint(entry_size) + keys[p] + b"\x12" + _varint(point_size)
+                out.append(value)
+            templates[(index, half, stamp_size)] = out
+            return out
+
+        def frame_bytes(tick: int, ts: Timestamp, index: int) -> bytes:
             stamp = ts.SerializeToString()
             stamp_field = b"\x0a" + _varint(len(stamp)) + stamp
             half = tick & 1
-            parts = [b"\x08" + _varint(tick)] if tick else []
-            for p in group:
-                point = stamp_field + values[p][half]
-                entry = keys[p] + b"\x12" + _varint(len(point)) + point
-                parts.append(b"\x12" + _varint(len(entry)) + entry)
-            inner = b"".join(parts)
+            parts = templates.get((index, half, len(stamp_field))) or pieces(index, half, len(stamp_field))
+            inner = (b"\x08" + _varint(tick) if tick else b"") + stamp_field.join(parts)
             return b"\x12" + _varint(len(inner)) + inner
 
         probe = Timestamp(seconds=1_700_000_000, nanos=123_000)
@@ -200,13 +211,13 @@ async def grpc_publisher(channel: Any, api: str, batching: str) -> Any:
                 data_points={ids[p]: t2.Datapoint(timestamp=probe, value=encoded[p][1]) for p in groups[0]},
             )
         )
-        assert v2.OpenProviderStreamRequest.FromString(frame_bytes(3, probe, groups[0])) == expected
+        assert v2.OpenProviderStreamRequest.FromString(frame_bytes(3, probe, 0)) == expected
 
         async def send_v2(tick: int) -> None:
             ts = Timestamp()
             ts.FromNanoseconds(time.time_ns())
-            for group in groups:
-                await call.write(frame_bytes(tick, ts, group))
+            for index in range(len(groups)):
+                await call.write(frame_bytes(tick, ts, index))
 
         return send_v2, len(pairs), call
     from kuksa.val.v1 import types_pb2 as t1
@@ -235,6 +246,8 @@ async def grpc_publisher(channel: Any, api: str, batching: str) -> Any:
 
 async def grpc_subscriber(channel: Any, api: str, paths: list[str], ready: asyncio.Event, stop: asyncio.Event) -> Any:
     """Receive until `stop`; returns (receive times, latencies) per signal update."""
+    import grpc
+
     received: list[float] = []
     latency: list[float] = []
     if api == "v2":
@@ -251,23 +264,26 @@ async def grpc_subscriber(channel: Any, api: str, paths: list[str], ready: async
         call = v1_grpc.VALStub(channel).Subscribe(v1.SubscribeRequest(entries=entries))
     await call.read()  # the current values
     ready.set()
-    stopping = asyncio.ensure_future(stop.wait())
-    while True:
-        reading = asyncio.ensure_future(call.read())
-        done, _ = await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if reading not in done:
-            reading.cancel()
-            break
-        response = reading.result()
-        now = time.time()
-        if api == "v2":
-            stamps = [dp.timestamp for dp in response.entries.values()]
-        else:
-            stamps = [u.entry.value.timestamp for u in response.updates]
-        for ts in stamps:
-            received.append(now)
-            latency.append(now - ts.seconds - ts.nanos * 1e-9)
+
+    async def receive() -> None:
+        # One read after another, as kuksa-perf's subscriber does (no task per message).
+        while True:
+            response = await call.read()
+            if response is grpc.aio.EOF:
+                return
+            now = time.time()
+            if api == "v2":
+                stamps = [dp.timestamp for dp in response.entries.values()]
+            else:
+                stamps = [u.entry.value.timestamp for u in response.updates]
+            received.extend([now] * len(stamps))
+            latency.extend([now - ts.seconds - ts.nanos * 1e-9 for ts in stamps])
+
+    receiving = asyncio.create_task(receive())
+    await stop.wait()
     call.cancel()
+    with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
+        await receiving
     return received, latency
 
 

@@ -289,19 +289,23 @@ class Broker:
         persisted: list[tuple[str, str, Any, float]] = []
         current = fld is Field.CURRENT
         applied = 0
+        make = tuple.__new__  # Datapoint(value, ts) without the NamedTuple's Python-level __new__
         for entry, value in staged:
-            old = entry.current if current else entry.target
-            if entry.onchange and old is not None and old.value == value and current:
-                continue
-            dp = Datapoint(value, ts)
             if current:
+                old = entry.current
+                if entry.onchange and old is not None and old[0] == value:
+                    continue
+                dp = make(Datapoint, (value, ts))
                 entry.current = dp
+                subs = entry.subs
             else:
+                dp = make(Datapoint, (value, ts))
                 entry.target = dp
+                subs = entry.target_subs
             applied += 1
             if entry.persist:
                 persisted.append((entry.path, fld.value, value, ts))
-            for sub in entry.subs if current else entry.target_subs:
+            for sub in subs:
                 batch = fanout.get(sub)
                 if batch is None:
                     fanout[sub] = {entry.path: dp}

@@ -15,7 +15,9 @@ binds TCP (`settings.host:settings.port`, port 0 picks a free one; TLS when
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import grpc
 from kuksa.val.v1 import val_pb2_grpc as v1_grpc
@@ -28,6 +30,7 @@ from renkei.api.grpc.stubs import sdv_broker_grpc as broker_pb2_grpc
 from renkei.api.grpc.stubs import sdv_collector_grpc as collector_pb2_grpc
 from renkei.api.grpc.val_v1 import ValV1
 from renkei.api.grpc.val_v2 import ValV2
+from renkei.api.grpc.wire import decode_provider_request
 from renkei.broker import Authenticator, Broker
 from renkei.settings import GrpcSettings
 
@@ -35,6 +38,59 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 SERVICES = ("kuksa.val.v2.VAL", "kuksa.val.v1.VAL", "sdv.databroker.v1.Broker", "sdv.databroker.v1.Collector")
+
+
+class _Collector:
+    """Stands in for the server while generated code registers a service, to adjust its handlers."""
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.handlers: dict[str, Any] = {}
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        pass
+
+    def add_registered_method_handlers(self, name: str, handlers: dict[str, Any]) -> None:
+        self.name = name
+        self.handlers = dict(handlers)
+
+
+def _bytes_or_message(serialize: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    """Streams on the hot path yield ready wire bytes (see wire.py); the rest yield messages."""
+
+    def serializer(message: Any) -> bytes:
+        return message if type(message) is bytes else serialize(message)
+
+    return serializer
+
+
+def _add_val_v2(servicer: ValV2, server: grpc.aio.Server) -> None:
+    """kuksa.val.v2 as generated, except that the provider stream's publish requests are read
+    by `wire.decode_provider_request` and subscription responses may be bytes."""
+    collector = _Collector()
+    v2_grpc.add_VALServicer_to_server(servicer, collector)
+    handlers = collector.handlers
+    for method in ("Subscribe", "SubscribeById", "OpenProviderStream"):
+        handlers[method] = handlers[method]._replace(
+            response_serializer=_bytes_or_message(handlers[method].response_serializer)
+        )
+    handlers["OpenProviderStream"] = handlers["OpenProviderStream"]._replace(
+        request_deserializer=decode_provider_request
+    )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(collector.name, handlers),))
+    server.add_registered_method_handlers(collector.name, handlers)
+
+
+def _add_val_v1(servicer: ValV1, server: grpc.aio.Server) -> None:
+    """kuksa.val.v1 as generated, except that Subscribe responses may be bytes."""
+    collector = _Collector()
+    v1_grpc.add_VALServicer_to_server(servicer, collector)
+    handlers = collector.handlers
+    handlers["Subscribe"] = handlers["Subscribe"]._replace(
+        response_serializer=_bytes_or_message(handlers["Subscribe"].response_serializer)
+    )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(collector.name, handlers),))
+    server.add_registered_method_handlers(collector.name, handlers)
 
 
 class GrpcServer:
@@ -94,8 +150,8 @@ async def serve_grpc(broker: Broker, auth: Authenticator, settings: GrpcSettings
     server = grpc.aio.server(options=options)
     gate = Gate(auth)
     codec = Codec(broker.catalog)
-    v2_grpc.add_VALServicer_to_server(ValV2(broker, gate, codec), server)
-    v1_grpc.add_VALServicer_to_server(ValV1(broker, gate, codec), server)
+    _add_val_v2(ValV2(broker, gate, codec), server)
+    _add_val_v1(ValV1(broker, gate, codec), server)
     broker_pb2_grpc.add_BrokerServicer_to_server(DatabrokerBroker(broker, gate, codec), server)
     collector_pb2_grpc.add_CollectorServicer_to_server(DatabrokerCollector(broker, gate, codec), server)
     credentials = _credentials(settings)

@@ -24,3 +24,7 @@ sdv_broker_grpc: Any = _load(f"{_SDV}.broker_pb2_grpc")
 sdv_collector: Any = _load(f"{_SDV}.collector_pb2")
 sdv_collector_grpc: Any = _load(f"{_SDV}.collector_pb2_grpc")
 Timestamp: Any = _load("google.protobuf.timestamp_pb2").Timestamp
+descriptor_pb2: Any = _load("google.protobuf.descriptor_pb2")
+descriptor_pool: Any = _load("google.protobuf.descriptor_pool")
+message_factory: Any = _load("google.protobuf.message_factory")
+DecodeError: Any = _load("google.protobuf.message").DecodeError

@@ -26,6 +26,7 @@ from renkei import __version__ as RENKEI_VERSION
 from renkei.api.grpc.codec import Codec, from_timestamp, timestamp, v1_value
 from renkei.api.grpc.guard import Gate, LiveStream, abort_with, check_path, follow, streaming, unary
 from renkei.api.grpc.val_v2 import SERVER_NAME
+from renkei.api.grpc.wire import ResponseWriter
 from renkei.broker import Broker, BrokerError, Datapoint, ErrorCode, Field, Principal
 from renkei.vss import Signal
 
@@ -79,6 +80,7 @@ class ValV1(val_pb2_grpc.VALServicer):  # type: ignore[misc]
         self.broker = broker
         self.gate = gate
         self.codec = codec
+        self.writer = ResponseWriter(broker.catalog)
 
     @unary
     async def GetServerInfo(
@@ -229,19 +231,10 @@ class ValV1(val_pb2_grpc.VALServicer):  # type: ignore[misc]
             first.updates.extend(self._update(p, initial.get(p), sub.field) for p in sub.paths)
         async with self.gate.stream(principal) as live:
             yield first
-            fill = self.codec.fill_v1
-            value_field, target_field = t1.FIELD_VALUE, t1.FIELD_ACTUATOR_TARGET
+            # Updates go out as wire bytes (wire.ResponseWriter): a SubscribeResponse each.
+            encode = self.writer.v1_updates
             async for fld, batch in _merged(subs, live):
-                response = v1.SubscribeResponse()
-                add = response.updates.add
-                is_target = fld is Field.TARGET
-                for path, dp in batch.items():
-                    update = add()
-                    entry = update.entry
-                    entry.path = path
-                    fill(entry.actuator_target if is_target else entry.value, path, dp)
-                    update.fields.append(target_field if is_target else value_field)
-                yield response
+                yield encode(batch, fld is Field.TARGET)
 
     def _update(self, path: str, dp: Datapoint | None, fld: Field) -> v1.EntryUpdate:
         signal = self.broker.signal(path)

@@ -36,6 +36,7 @@ from renkei.api.grpc.guard import (
     streaming,
     unary,
 )
+from renkei.api.grpc.wire import NO_VALUE, PublishPoints, ResponseWriter
 from renkei.broker import Broker, BrokerError, Datapoint, ErrorCode, Principal, Provider
 from renkei.vss import EntryType, Signal
 
@@ -68,6 +69,7 @@ class ValV2(val_pb2_grpc.VALServicer):  # type: ignore[misc]
         self.gate = gate
         self.codec = codec
         self.catalog = broker.catalog
+        self.writer = ResponseWriter(broker.catalog)
 
     # -- helpers ------------------------------------------------------------------
     def signal_of(self, signal_id: t2.SignalID) -> Signal:
@@ -139,16 +141,12 @@ class ValV2(val_pb2_grpc.VALServicer):  # type: ignore[misc]
     ) -> AsyncIterator[v2.SubscribeResponse]:
         principal = self.gate.principal(context)
         sub = self._open(principal, check_paths(request.signal_paths), request)
-        fill = self.codec.fill_v2
-        response = v2.SubscribeResponse
+        # Responses go out as wire bytes (wire.ResponseWriter): a SubscribeResponse each.
+        encode = self.writer.v2_entries
         async with self.gate.stream(principal) as live:
-            first = response()
-            fill(first.entries, self._first(sub))
-            yield first
+            yield encode(self._first(sub))
             async for batch in follow(sub, live):
-                message = response()
-                fill(message.entries, batch)
-                yield message
+                yield encode(batch)
 
     @streaming
     async def SubscribeById(
@@ -159,21 +157,11 @@ class ValV2(val_pb2_grpc.VALServicer):  # type: ignore[misc]
             raise BrokerError.invalid("", "the request names no signal", "empty")
         paths = [self.signal_of(t2.SignalID(id=i)).path for i in request.signal_ids]
         sub = self._open(principal, paths, request)
-        catalog = self.catalog
-
-        def key(path: str) -> int:
-            return catalog[path].id
-
-        fill = self.codec.fill_v2
-        response = v2.SubscribeByIdResponse
+        encode = self.writer.v2_entries_by_id  # SubscribeByIdResponse bytes
         async with self.gate.stream(principal) as live:
-            first = response()
-            fill(first.entries, self._first(sub), key)
-            yield first
+            yield encode(self._first(sub))
             async for batch in follow(sub, live):
-                message = response()
-                fill(message.entries, batch, key)
-                yield message
+                yield encode(batch)
 
     # -- actuation -------------------------------------------------------------------
     def _actuation(self, req: v2.ActuateRequest) -> tuple[str, Any]:
@@ -263,6 +251,7 @@ class ProviderSession:
         self.outbox: asyncio.Queue[v2.OpenProviderStreamResponse | None] = asyncio.Queue()
         self.providers: list[Provider] = []
         self.claimed: dict[int, Signal] = {}
+        self.claimed_paths: dict[int, str] = {}
         self.error: BrokerError | None = None
 
     def wake(self) -> None:
@@ -283,6 +272,9 @@ class ProviderSession:
         # claim lives until the call itself ends, so reaching the end is not an error.
         try:
             async for req in request_iterator:
+                if type(req) is PublishPoints:  # the common case, decoded by wire.py
+                    self.publish_points(req)
+                    continue
                 which = req.WhichOneof("action")
                 if which == "publish_values_request":
                     self.publish(req.publish_values_request)
@@ -321,6 +313,7 @@ class ProviderSession:
         )
         self.providers.append(provider)
         self.claimed.update({s.id: s for s in signals})
+        self.claimed_paths.update({s.id: s.path for s in signals})
         self.outbox.put_nowait(v2.OpenProviderStreamResponse(provide_actuation_response=v2.ProvideActuationResponse()))
 
     def provide_signal(self, req: v2.ProvideSignalRequest) -> None:
@@ -333,6 +326,7 @@ class ProviderSession:
         )
         self.providers.append(provider)
         self.claimed.update({s.id: s for s in signals})
+        self.claimed_paths.update({s.id: s.path for s in signals})
         self.outbox.put_nowait(v2.OpenProviderStreamResponse(provide_signal_response=v2.ProvideSignalResponse()))
 
     async def forward(self, values: dict[str, Any]) -> None:
@@ -349,6 +343,21 @@ class ProviderSession:
             )
         )
 
+    def _stray(self, sid: int, errors: dict[int, t2.Error]) -> None:
+        """A published id this stream has not claimed: unknown (reported) or not ours (raised)."""
+        known = self.service.catalog.by_id(sid)
+        if known is None:
+            errors[sid] = t2.Error(code=t2.ERROR_CODE_NOT_FOUND, message=f"id {sid}: no such signal")
+            return
+        if self.broker.provider_of(known.path) is not None:
+            raise BrokerError(ErrorCode.ALREADY_EXISTS, known.path, "another provider owns it", "claimed")
+        raise BrokerError(
+            ErrorCode.FAILED_PRECONDITION,
+            known.path,
+            "claim the signal with ProvideSignalRequest before publishing it",
+            "aborted",
+        )
+
     def publish(self, req: v2.PublishValuesRequest) -> None:
         claimed = self.claimed
         errors: dict[int, t2.Error] = {}
@@ -356,24 +365,12 @@ class ProviderSession:
         for sid, dp in req.data_points.items():
             signal = claimed.get(sid)
             if signal is None:
-                known = self.service.catalog.by_id(sid)
-                if known is None:
-                    errors[sid] = t2.Error(code=t2.ERROR_CODE_NOT_FOUND, message=f"id {sid}: no such signal")
-                    continue
-                if self.broker.provider_of(known.path) is not None:
-                    raise BrokerError(ErrorCode.ALREADY_EXISTS, known.path, "another provider owns it", "claimed")
-                raise BrokerError(
-                    ErrorCode.FAILED_PRECONDITION,
-                    known.path,
-                    "claim the signal with ProvideSignalRequest before publishing it",
-                    "aborted",
-                )
+                self._stray(sid, errors)
+                continue
             value_message = dp.value
             field = value_message.WhichOneof("typed_value")
             if field is None:
-                errors[sid] = t2.Error(
-                    code=t2.ERROR_CODE_INVALID_ARGUMENT, message=f"{signal.path}: the data point carries no value"
-                )
+                errors[sid] = _no_value(signal.path)
                 continue
             if field in _ARRAY_FIELDS:
                 try:
@@ -391,6 +388,28 @@ class ProviderSession:
                 groups[ts] = {signal.path: value}
             else:
                 group[signal.path] = value
+        self._commit(req.request_id, groups, errors)
+
+    def publish_points(self, req: PublishPoints) -> None:
+        """`publish` for a request wire.py decoded: the same checks, without protobuf objects."""
+        paths = self.claimed_paths
+        errors: dict[int, t2.Error] = {}
+        groups: dict[float | None, dict[str, Any]] = {}
+        for ts, points in req.groups.items():
+            values: dict[str, Any] = {}
+            for sid, value in points.items():
+                path = paths.get(sid)
+                if path is None:
+                    self._stray(sid, errors)
+                elif value is NO_VALUE:
+                    errors[sid] = _no_value(path)
+                else:
+                    values[path] = value
+            if values:
+                groups[ts] = values
+        self._commit(req.request_id, groups, errors)
+
+    def _commit(self, request_id: int, groups: dict[float | None, dict[str, Any]], errors: dict[int, t2.Error]) -> None:
         for ts, values in groups.items():
             try:
                 self.broker.publish(values, principal=self.principal, timestamp=ts)
@@ -404,9 +423,13 @@ class ProviderSession:
         if errors:
             self.outbox.put_nowait(
                 v2.OpenProviderStreamResponse(
-                    publish_values_response=v2.PublishValuesResponse(request_id=req.request_id, status=errors)
+                    publish_values_response=v2.PublishValuesResponse(request_id=request_id, status=errors)
                 )
             )
+
+
+def _no_value(path: str) -> t2.Error:
+    return t2.Error(code=t2.ERROR_CODE_INVALID_ARGUMENT, message=f"{path}: the data point carries no value")
 
 
 __all__ = ["SERVER_NAME", "ProviderSession", "ValV2", "v2_error"]
