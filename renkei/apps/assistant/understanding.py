@@ -300,8 +300,8 @@ _QUOTES = str.maketrans(
 _INNER_STOP = re.compile(r"\s*[!?！？…]+\s*(?=\S)")
 _EDGE_PUNCT = re.compile(r"^[\s,.;:!?、。，；：！？…~〜～·・*#\-]+|[\s,.;:!?、。，；：！？…~〜～·・*#]+$")
 _EN_OPENERS = (
-    "(?:hey|hi|hello|ok|okay) (?:car|renkei)|uh+|uhm+|um+|umm+|erm*|er+|hmm+|ah+|oh+|eh|brr+|ugh|man|gosh|wow|so|well|okay|ok|"
-    "alright|right|hey|hi|hello|yeah|yes|listen|you know|i mean"
+    "(?:hey|hi|hello|ok|okay) (?:car|renkei)|uh+|uhm+|um+|umm+|erm*|er+|hmm+|ah+|oh+|eh|brr+|ugh|man|gosh|wow|"
+    "so|well|okay|ok|alright|right|hey|hi|hello|yeah|yes|listen|you know|i mean"
 )
 _ZH_OPENERS = "你好小连|小连小连|小连|嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
 _JA_OPENERS = (
