@@ -267,6 +267,24 @@ class Planner:
         reply = replies.say("seat_heat_set", lang, zones=replies.seat_names(chosen, lang), value=level)
         return Plan(changes, reply, memory=Command("SetSeatHeating", {"heat_level": level}, cmd.text), seats=chosen)
 
+    async def _plan_AdjustSeatHeating(
+        self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any
+    ) -> Plan:
+        """ "Turn my seat heater up": one level from where each seat is now (off counts as 0)."""
+        chosen = seats or self.seats_for(cmd.slots, seat)
+        step = 1 if cmd.slots.get("direction") == "up" else -1
+        paths = [f"{SEAT[s]}.HeatingCooling" for s in chosen]
+        now = await self._values(paths)
+        changes: dict[str, Value] = {}
+        level = 0
+        for path in paths:
+            current = now.get(path)
+            heating = max(0.0, float(current)) if isinstance(current, int | float) else 0.0
+            level = int(_clamp(round(heating / (100 / 3)) + step, 0, 3))
+            changes[path] = HEAT_PERCENT[level]
+        reply = replies.say("seat_heat_set", lang, zones=replies.seat_names(chosen, lang), value=level)
+        return Plan(changes, reply, memory=Command("SetSeatHeating", {"heat_level": level}, cmd.text), seats=chosen)
+
     async def _plan_SeatMove(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         chosen = seats or self.seats_for(cmd.slots, seat)
         if "driver" in chosen and await self.moving():

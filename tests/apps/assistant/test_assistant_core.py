@@ -374,3 +374,21 @@ async def test_assistant_a_complaint_beside_a_request_is_its_reason(
 ) -> None:
     result = await assistant.handle_text(text, lang=lang)
     assert changes(result) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "before", "after"),
+    [
+        ("turn my seat heater up", "en", 33, 67),
+        ("turn my seat heater up", "en", 100, 100),
+        ("座椅加热调低一档", "zh-CN", 67, 33),
+        ("シートヒーターを弱くして", "ja", 33, 0),
+    ],
+)
+async def test_assistant_seat_heating_steps_from_where_it_is(
+    assistant: Assistant, car: LocalCar, text: str, lang: str, before: int, after: int
+) -> None:
+    path = SEAT_HEAT.format("Row1.DriverSide")
+    car.broker.publish({path: before})
+    result = await assistant.handle_text(text, lang=lang)
+    assert changes(result) == {path: after}
