@@ -222,24 +222,61 @@ async def grpc_publisher(channel: Any, api: str, batching: str) -> Any:
         return send_v2, len(pairs), call
     from kuksa.val.v1 import types_pb2 as t1
     from kuksa.val.v1 import val_pb2 as v1
-    from kuksa.val.v1 import val_pb2_grpc as v1_grpc
 
     encoded1 = {p: tuple(codec.v1_datapoint(catalog[p], Datapoint(v, 0.0)) for v in pair) for p, pair in pairs.items()}
-    call1 = v1_grpc.VALStub(channel).StreamedUpdate()
+
+    def typed(point: Any) -> bytes:
+        point = type(point).FromString(point.SerializeToString())
+        point.ClearField("timestamp")
+        data: bytes = point.SerializeToString()
+        return data
+
+    # Spliced like v2: StreamedUpdateRequest bytes from per-signal pieces around the timestamps.
+    typed_values = {p: tuple(typed(d) for d in encoded1[p]) for p in pairs}
+    path_fields = {p: b"\x0a" + _varint(len(p.encode())) + p.encode() for p in pairs}
+    value_only = b"\x12\x01" + bytes([t1.FIELD_VALUE])  # fields: [FIELD_VALUE], packed
+    templates1: dict[tuple[int, int, int], list[bytes]] = {}
+
+    def pieces1(index: int, half: int, stamp_size: int) -> list[bytes]:
+        out = [b""]
+        for p in groups[index]:
+            value = typed_values[p][half]
+            point_size = stamp_size + len(value)
+            entry_size = len(path_fields[p]) + 1 + len(_varint(point_size)) + point_size
+            update_size = 1 + len(_varint(entry_size)) + entry_size + len(value_only)
+            out[-1] += b"\x0a" + _varint(update_size) + b"\x0a" + _varint(entry_size) + path_fields[p]
+            out[-1] += b"\x12" + _varint(point_size)
+            out.append(value + value_only)
+        templates1[(index, half, stamp_size)] = out
+        return out
+
+    def request_bytes(tick: int, ts: Timestamp, index: int) -> bytes:
+        stamp = ts.SerializeToString()
+        stamp_field = b"\x0a" + _varint(len(stamp)) + stamp
+        half = tick & 1
+        parts = templates1.get((index, half, len(stamp_field))) or pieces1(index, half, len(stamp_field))
+        return stamp_field.join(parts)
+
+    probe1 = Timestamp(seconds=1_700_000_000, nanos=123_000)
+    expected1 = v1.StreamedUpdateRequest()
+    for p in groups[0]:
+        update = expected1.updates.add()
+        update.entry.path = p
+        update.entry.value.CopyFrom(encoded1[p][1])
+        update.entry.value.timestamp.CopyFrom(probe1)
+        update.fields.append(t1.FIELD_VALUE)
+    assert v1.StreamedUpdateRequest.FromString(request_bytes(1, probe1, 0)) == expected1
+    call1 = channel.stream_stream(
+        "/kuksa.val.v1.VAL/StreamedUpdate",
+        request_serializer=bytes,
+        response_deserializer=v1.StreamedUpdateResponse.FromString,
+    )()
 
     async def send_v1(tick: int) -> None:
         ts = Timestamp()
         ts.FromNanoseconds(time.time_ns())
-        half = tick & 1
-        for group in groups:
-            request = v1.StreamedUpdateRequest()
-            for p in group:
-                update = request.updates.add()
-                update.entry.path = p
-                update.entry.value.CopyFrom(encoded1[p][half])
-                update.entry.value.timestamp.CopyFrom(ts)
-                update.fields.append(t1.FIELD_VALUE)
-            await call1.write(request)
+        for index in range(len(groups)):
+            await call1.write(request_bytes(tick, ts, index))
 
     return send_v1, len(pairs), call1
 

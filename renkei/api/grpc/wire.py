@@ -142,32 +142,55 @@ def _timestamp_field(stamp: float) -> bytes:
     return _field(b"\x0a", body)
 
 
-def _head(
-    heads: dict[str, dict[int, bytes]], path: str, shape: int, k: bytes, value_size: int, stamp_size: int
-) -> bytes:
-    """Entry tag and length, key, datapoint tag and length, value tag and length."""
-    value_len = varint(value_size)
-    point_size = 1 + len(value_len) + value_size + stamp_size
-    point_head = b"\x12" + varint(point_size) + b"\x12" + value_len
-    entry_size = len(k) + 1 + len(varint(point_size)) + point_size
-    head = b"\x0a" + varint(entry_size) + k + point_head
-    mine = heads.setdefault(path, {})
-    if len(mine) < 64:  # strings vary in length; keep the cache bounded
-        mine[shape] = head
-    return head
+class _Piece:
+    """What a response repeats for one signal: its value encoder, key and cached entry heads."""
+
+    __slots__ = ("encode", "heads", "key")
+
+    def __init__(self, encode: ValueEncoder, key: bytes) -> None:
+        self.encode = encode
+        self.key = key
+        self.heads: dict[int, bytes] = {}  # by (value size << 8 | timestamp size)
+
+    def v2_head(self, value_size: int, stamp_size: int) -> bytes:
+        """Map entry tag and length, key, datapoint tag and length, value tag and length."""
+        value_len = varint(value_size)
+        point_size = 1 + len(value_len) + value_size + stamp_size
+        before_value = self.key + b"\x12" + varint(point_size) + b"\x12" + value_len
+        head = b"\x0a" + varint(len(before_value) + value_size + stamp_size) + before_value
+        return self._keep(value_size, stamp_size, head)
+
+    def v1_head(self, value_size: int, stamp_size: int, slot: bytes) -> bytes:
+        """Update tag and length, entry tag and length, path, datapoint tag and length."""
+        point_size = value_size + stamp_size
+        entry_size = len(self.key) + 1 + len(varint(point_size)) + point_size
+        update_size = 1 + len(varint(entry_size)) + entry_size + len(_V1_FIELD)
+        head = b"\x0a" + varint(update_size) + b"\x0a" + varint(entry_size) + self.key + slot + varint(point_size)
+        return self._keep(value_size, stamp_size, head)
+
+    def _keep(self, value_size: int, stamp_size: int, head: bytes) -> bytes:
+        if len(self.heads) < 64:  # strings vary in length; keep the cache bounded
+            self.heads[(value_size << 8) | stamp_size] = head
+        return head
+
+
+_V1_FIELD = b"\x12\x01\x02"  # fields: [FIELD_VALUE] (packed); FIELD_ACTUATOR_TARGET is 3, same size
 
 
 class ResponseWriter:
-    """Subscription responses as bytes; per-signal pieces built once and cached."""
+    """Subscription responses as bytes; per-signal pieces built once and cached.
+
+    Each map entry (v2) or datapoint (v1) is written value first, timestamp last (parsers
+    take fields in any order), so everything before the value bytes depends only on the
+    signal and two sizes, and is cached as one piece.
+    """
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._values: dict[str, ValueEncoder] = {}
-        self._path_keys: dict[str, bytes] = {}
-        self._id_keys: dict[str, bytes] = {}
-        self._v1_paths: dict[str, bytes] = {}
-        self._path_heads: dict[str, dict[int, bytes]] = {}
-        self._id_heads: dict[str, dict[int, bytes]] = {}
+        self._by_path: dict[str, _Piece] = {}
+        self._by_id: dict[str, _Piece] = {}
+        self._v1: dict[bool, dict[str, _Piece]] = {False: {}, True: {}}
 
     def value_encoder(self, path: str) -> ValueEncoder:
         enc = self._values.get(path)
@@ -197,80 +220,70 @@ class ResponseWriter:
 
         return _scalar_encoder(signal.base_type, slow)
 
-    def _entries(
-        self,
-        batch: Mapping[str, Datapoint | None],
-        keys: dict[str, bytes],
-        heads: dict[str, dict[int, bytes]],
-        key: Callable[[str], bytes],
-    ) -> bytes:
-        # Each map entry is written value first, timestamp last (parsers take fields in any
-        # order), so everything before the value bytes depends only on the signal and three
-        # lengths, and is cached as one piece.
-        values = self._values
+    def _entries(self, batch: Mapping[str, Datapoint | None], pieces: dict[str, _Piece], by_id: bool) -> bytes:
         parts: list[bytes] = []
         append = parts.append
         last: float | None = None
         stamp = b""
+        stamp_size = 0
         for path, dp in batch.items():
+            piece = pieces.get(path)
+            if piece is None:
+                piece = pieces[path] = self._piece(path, by_id)
             if dp is None:
-                k = keys.get(path)
-                if k is None:
-                    k = keys[path] = key(path)
-                append(_field(b"\x0a", k + b"\x12\x00"))
+                append(_field(b"\x0a", piece.key + b"\x12\x00"))
                 continue
-            if dp.timestamp != last:
-                last = dp.timestamp
+            if dp[1] != last:
+                last = dp[1]
                 stamp = _timestamp_field(last)
-            value = dp.value
+                stamp_size = len(stamp)
+            value = dp[0]
             if value is None:
-                k = keys.get(path)
-                if k is None:
-                    k = keys[path] = key(path)
-                append(_field(b"\x0a", k + _field(b"\x12", stamp)))
+                append(_field(b"\x0a", piece.key + _field(b"\x12", stamp)))
                 continue
-            vb = (values.get(path) or self.value_encoder(path))(value)
-            shape = (len(vb) << 8) | len(stamp)
-            mine = heads.get(path)
-            head = mine.get(shape) if mine is not None else None
-            if head is None:
-                k = keys.get(path)
-                if k is None:
-                    k = keys[path] = key(path)
-                head = _head(heads, path, shape, k, len(vb), len(stamp))
+            vb = piece.encode(value)
+            head = piece.heads.get((len(vb) << 8) | stamp_size) or piece.v2_head(len(vb), stamp_size)
             append(head)
             append(vb)
             append(stamp)
         return b"".join(parts)
 
+    def _piece(self, path: str, by_id: bool) -> _Piece:
+        key = b"\x08" + varint(self.catalog[path].id & _MASK64) if by_id else _field(b"\x0a", path.encode())
+        return _Piece(self.value_encoder(path), key)
+
     def v2_entries(self, batch: Mapping[str, Datapoint | None]) -> bytes:
         """A kuksa.val.v2 SubscribeResponse: map<path, Datapoint> entries = 1."""
-        return self._entries(batch, self._path_keys, self._path_heads, lambda p: _field(b"\x0a", p.encode()))
+        return self._entries(batch, self._by_path, False)
 
     def v2_entries_by_id(self, batch: Mapping[str, Datapoint | None]) -> bytes:
         """A kuksa.val.v2 SubscribeByIdResponse: map<int32 id, Datapoint> entries = 1."""
-        catalog = self.catalog
-        return self._entries(batch, self._id_keys, self._id_heads, lambda p: b"\x08" + varint(catalog[p].id & _MASK64))
+        return self._entries(batch, self._by_id, True)
 
     def v1_updates(self, batch: Mapping[str, Datapoint], target: bool) -> bytes:
         """A kuksa.val.v1 SubscribeResponse: updates { entry { path, value | actuator_target }, fields }."""
-        paths = self._v1_paths
-        values = self._values
-        slot, fields = (b"\x1a", b"\x12\x01\x03") if target else (b"\x12", b"\x12\x01\x02")
+        pieces = self._v1[target]
+        slot, fields = (b"\x1a", b"\x12\x01\x03") if target else (b"\x12", _V1_FIELD)
         parts: list[bytes] = []
         append = parts.append
         last: float | None = None
         stamp = b""
+        stamp_size = 0
         for path, dp in batch.items():
-            k = paths.get(path)
-            if k is None:
-                k = paths[path] = _field(b"\x0a", path.encode())
-            if dp.timestamp != last:
-                last = dp.timestamp
+            piece = pieces.get(path)
+            if piece is None:
+                piece = pieces[path] = self._piece(path, False)
+            if dp[1] != last:
+                last = dp[1]
                 stamp = _timestamp_field(last)
-            value = dp.value
-            point = stamp if value is None else stamp + (values.get(path) or self.value_encoder(path))(value)
-            append(_field(b"\x0a", _field(b"\x0a", k + _field(slot, point)) + fields))
+                stamp_size = len(stamp)
+            value = dp[0]
+            vb = b"" if value is None else piece.encode(value)
+            head = piece.heads.get((len(vb) << 8) | stamp_size) or piece.v1_head(len(vb), stamp_size, slot)
+            append(head)
+            append(vb)
+            append(stamp)
+            append(fields)
         return b"".join(parts)
 
 
