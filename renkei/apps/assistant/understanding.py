@@ -381,6 +381,7 @@ def normalize_text(text: str, lang: str) -> str:
         text = _CJK_POINT.sub(_point, _CJK_HALF.sub(_half, text))
     else:
         text = _EN_HALF.sub(r"\1 point five", text)
+        text = re.sub(r"\b(\d+) point (five|5)\b", r"\1.5", text)
         text = re.sub(r"\ba\.c\.?(?=\s|$)", "ac", text)
     if lang == "ja":
         text = _JA_TOITE.sub(lambda m: "て" if m.group(1) == "と" else "で", _JA_AUXILIARY.sub(r"\1", text))
