@@ -392,3 +392,27 @@ async def test_assistant_seat_heating_steps_from_where_it_is(
     car.broker.publish({path: before})
     result = await assistant.handle_text(text, lang=lang)
     assert changes(result) == {path: after}
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "ja"])
+def test_home_assistant_sentences_need_no_spaces_inside_cjk(lang: str) -> None:
+    """Home sentences are matched exactly against text without spaces in Chinese or Japanese,
+    which holds only while no sentence of the intents we use puts a space beside a CJK character."""
+    import re
+
+    import home_assistant_intents
+
+    from renkei.apps.assistant.understanding import HOME_INTENTS
+
+    cjk = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    spaced = re.compile(rf"[{cjk}\])}}>]\s+[{cjk}\[({{<]")
+    data = home_assistant_intents.get_intents(lang)
+    sentences = [
+        sentence
+        for name, intent in data["intents"].items()
+        if name in HOME_INTENTS
+        for block in intent["data"]
+        for sentence in block["sentences"]
+    ]
+    rules = list(data.get("expansion_rules", {}).values())
+    assert sentences and not [s for s in sentences + rules if spaced.search(s)]
