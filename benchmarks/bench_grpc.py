@@ -431,23 +431,30 @@ def summarise(
     )
 
 
+def _receive(conn: Connection, timeout: float, who: str) -> Any:
+    """The next message from a child process; a child that died or hangs ends the run loudly."""
+    if not conn.poll(timeout):
+        raise SystemExit(f"{who} sent nothing for {timeout:.0f} s (crashed? its traceback is above)")
+    return conn.recv()
+
+
 def run_grpc_case(api: str, batching: str, seconds: float, slowdown: float = 1.0) -> Result:
     ctx = mp.get_context("spawn")
     srv_conn, srv_child = ctx.Pipe()
     server = ctx.Process(target=run_server, args=(srv_child,), daemon=True)
     server.start()
-    port, server_cpu = srv_conn.recv()
+    port, server_cpu = _receive(srv_conn, 60, "the broker process")
     cli_conn, cli_child = ctx.Pipe()
     client = ctx.Process(target=run_grpc_client, args=(cli_child, api, port, batching, seconds, slowdown), daemon=True)
     client.start()
-    assert cli_conn.recv() == "ready"
+    assert _receive(cli_conn, 60, "the client process") == "ready"
     srv_conn.send("mark")
-    _, server_cpu = srv_conn.recv()
+    _, server_cpu = _receive(srv_conn, 10, "the broker process")
     start = time.time()
     cli_conn.send("go")
-    outcome = cli_conn.recv()
+    outcome = _receive(cli_conn, WARMUP + seconds + 60, "the client process")
     srv_conn.send("stop")
-    _, server_end = srv_conn.recv()
+    _, server_end = _receive(srv_conn, 10, "the broker process")
     for proc in (client, server):
         proc.join(5)
         if proc.is_alive():
@@ -492,11 +499,11 @@ def run_mqtt_case(batching: str, seconds: float, slowdown: float = 1.0) -> Resul
         cli_conn, cli_child = ctx.Pipe()
         client = ctx.Process(target=run_mqtt_client, args=(cli_child, port, batching, seconds, slowdown), daemon=True)
         client.start()
-        assert cli_conn.recv() == "ready"
+        assert _receive(cli_conn, 60, "the MQTT client process") == "ready"
         broker_cpu = _proc_cpu(broker.pid)
         start = time.time()
         cli_conn.send("go")
-        outcome = cli_conn.recv()
+        outcome = _receive(cli_conn, WARMUP + seconds + 60, "the MQTT client process")
         broker_cpu = _proc_cpu(broker.pid) - broker_cpu
         client.join(5)
         if client.is_alive():
