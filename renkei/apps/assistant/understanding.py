@@ -376,12 +376,13 @@ _INNER_STOP = re.compile(r"\s*[!?！？…]+\s*(?=\S)")
 _EDGE_PUNCT = re.compile(r"^[\s,.;:!?、。，；：！？…~〜～·・*#\-]+|[\s,.;:!?、。，；：！？…~〜～·・*#]+$")
 _EN_OPENERS = (
     "(?:hey|hi|hello|ok|okay) (?:car|renkei)|uh+|uhm+|um+|umm+|erm*|er+|hmm+|ah+|oh+|eh|brr+|ugh|man|gosh|wow|"
-    "so|well|okay|ok|alright|right|hey|hi|hello|yeah|yes|listen|you know|i mean"
+    "so|well|okay|ok|alright|right|hey|hi|hello|yeah|yes|listen|you know|i mean|first|first of all|next|"
+    "finally|lastly|after that"
 )
-_ZH_OPENERS = "你好小连|小连小连|小连|嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
+_ZH_OPENERS = "你好小连|小连小连|小连|首先|先|最后|接下来|嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
 _JA_OPENERS = (
     "えーっと|えーと|えっと|ええと|ええっと|えー+|あのー*|あのね|うーん|うーむ|んー+|まあ|ねえ|ねぇ|"
-    "ちょっと待って|そうだ|じゃあ|じゃ"
+    "ちょっと待って|そうだ|じゃあ|じゃ|まず|まずは|次に|最後に|それで"
 )
 # Hesitations and openers that carry no request; removed where a phrase starts.
 _FILLERS: dict[str, re.Pattern[str]] = {
