@@ -379,7 +379,9 @@ _EN_OPENERS = (
     "so|well|okay|ok|alright|right|hey|hi|hello|yeah|yes|listen|you know|i mean|first|first of all|next|"
     "finally|lastly|after that"
 )
-_ZH_OPENERS = "你好小连|小连小连|小连|首先|先|最后|接下来|嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
+_ZH_OPENERS = (
+    "你好小连|小连小连|小连|首先|先|最后|接下来|嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
+)
 _JA_OPENERS = (
     "えーっと|えーと|えっと|ええと|ええっと|えー+|あのー*|あのね|うーん|うーむ|んー+|まあ|ねえ|ねぇ|"
     "ちょっと待って|そうだ|じゃあ|じゃ|まず|まずは|次に|最後に|それで"
