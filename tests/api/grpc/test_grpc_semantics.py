@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from kuksa.val.v2 import types_pb2 as t2
 from kuksa.val.v2 import val_pb2 as v2
 from kuksa.val.v2 import val_pb2_grpc as v2_grpc
@@ -192,3 +193,65 @@ async def test_provider_error_indication(stub: Any, broker: Broker) -> None:
     gone = await asyncio.wait_for(watcher.read(), 5)
     assert not gone.entries[SPEED].HasField("value") and broker.provider_of(SPEED) is None
     watcher.cancel()
+
+
+async def test_provider_publishes_every_type_and_subscribers_get_them_exactly(stub: Any, broker: Broker) -> None:
+    """The provider stream's fast reader and the subscription's byte writer, end to end."""
+    values = {
+        "Vehicle.ADAS.ABS.IsEngaged": ("bool", True),
+        "Vehicle.CurrentLocation.Altitude": ("double", -12.345678901234),
+        "Vehicle.Acceleration.Lateral": ("float", 0.5),
+        "Vehicle.Chassis.SteeringWheel.Angle": ("int32", -300),
+        "Vehicle.Powertrain.CombustionEngine.OilLifeRemaining": ("int32", -(2**31)),
+        "Vehicle.Powertrain.Transmission.CurrentGear": ("int32", -1),
+        "Vehicle.Cabin.Infotainment.HMI.CurrentLanguage": ("string", "日本語 / 简体中文"),
+        "Vehicle.Chassis.Axle.Row1.Wheel.Left.Tire.Pressure": ("uint32", 65535),
+        "Vehicle.Powertrain.CombustionEngine.DieselExhaustFluid.Range": ("uint32", 2**32 - 1),
+        "Vehicle.OBD.DriveCycleStatus.DTCCount": ("uint32", 7),
+    }
+    array_path, bad_path, empty_path = "Vehicle.OBD.DTCList", FAN, SPEED
+    paths = [*values, array_path, bad_path, empty_path]
+    ids = {p: broker.signal(p).id for p in paths}
+    provider = stub.OpenProviderStream()
+    await provider.write(
+        v2.OpenProviderStreamRequest(
+            provide_signal_request=v2.ProvideSignalRequest(
+                signals_sample_intervals={ids[p]: t2.SampleInterval(interval_ms=1) for p in paths}
+            )
+        )
+    )
+    assert (await asyncio.wait_for(provider.read(), 5)).HasField("provide_signal_response")
+    watcher = stub.Subscribe(v2.SubscribeRequest(signal_paths=paths, buffer_size=100))
+    await asyncio.wait_for(watcher.read(), 5)  # the current values (none yet)
+    stamp = Timestamp(seconds=1_700_000_123, nanos=456_000_000)
+    points = {ids[p]: t2.Datapoint(timestamp=stamp, value=t2.Value(**{f: v})) for p, (f, v) in values.items()}
+    points[ids[array_path]] = t2.Datapoint(
+        timestamp=stamp, value=t2.Value(string_array=t2.StringArray(values=["P0001"]))
+    )
+    points[ids[bad_path]] = t2.Datapoint(timestamp=stamp, value=t2.Value(uint32=250))  # above FanSpeed's max 100
+    points[ids[empty_path]] = t2.Datapoint(timestamp=stamp)  # no value
+    await provider.write(
+        v2.OpenProviderStreamRequest(publish_values_request=v2.PublishValuesRequest(request_id=5, data_points=points))
+    )
+    reply = (await asyncio.wait_for(provider.read(), 5)).publish_values_response
+    assert reply.request_id == 5 and set(reply.status) == {ids[bad_path], ids[empty_path]}
+    assert "max" in reply.status[ids[bad_path]].message and "no value" in reply.status[ids[empty_path]].message
+    # One value was refused, so the rest were published one by one: collect the updates.
+    got = v2.SubscribeResponse()
+    while set(got.entries) != {*values, array_path}:
+        got.MergeFrom(await asyncio.wait_for(watcher.read(), 5))
+    for path, (field, value) in values.items():
+        dp = got.entries[path]
+        # the broker keeps time as float seconds: exact to well under a microsecond here
+        assert dp.timestamp.seconds == stamp.seconds and abs(dp.timestamp.nanos - stamp.nanos) < 1000
+        if field == "float":
+            assert dp.value.float == pytest.approx(value)
+        else:
+            assert getattr(dp.value, field) == value, path
+    assert list(got.entries[array_path].value.string_array.values) == ["P0001"]
+    current = broker.get([*values, array_path])
+    assert current["Vehicle.Cabin.Infotainment.HMI.CurrentLanguage"].value == "日本語 / 简体中文"  # type: ignore[union-attr]
+    assert current["Vehicle.Powertrain.CombustionEngine.OilLifeRemaining"].timestamp == 1_700_000_123.456  # type: ignore[union-attr]
+    assert broker.get([FAN, SPEED]) == {FAN: None, SPEED: None}
+    watcher.cancel()
+    provider.cancel()
