@@ -457,6 +457,7 @@ def normalize_text(text: str, lang: str) -> str:
     if lang != "en":
         text = _CJK_SPACE.sub("", text)
         text = _CJK_POINT.sub(_point, _CJK_HALF.sub(_half, text))
+        text = text.replace("百分之百", "百分之一百")
     else:
         text = _EN_HALF.sub(r"\1 point five", text)
         text = re.sub(r"\b(\d+) point (five|5)\b", r"\1.5", text)

@@ -416,3 +416,64 @@ def test_home_assistant_sentences_need_no_spaces_inside_cjk(lang: str) -> None:
     ]
     rules = list(data.get("expansion_rules", {}).values())
     assert sentences and not [s for s in sentences + rules if spaced.search(s)]
+
+
+# What each car intent needs to act; a sentence must name it or its block must fix it.
+_NEEDED_SLOTS: dict[str, tuple[frozenset[str], ...]] = {
+    "SetTemperature": (frozenset({"temperature"}),),
+    "AdjustTemperature": (frozenset({"direction"}),),
+    "SetFan": (frozenset({"fan_level", "percent"}),),
+    "AdjustFan": (frozenset({"direction"}),),
+    "Switch": (frozenset({"device"}), frozenset({"state"})),
+    "SetSeatHeating": (frozenset({"heat_level"}),),
+    "AdjustSeatHeating": (frozenset({"direction"}),),
+    "SeatMove": (frozenset({"direction"}),),
+    "SetWindow": (frozenset({"percent"}),),
+    "Window": (frozenset({"state"}),),
+    "Lock": (frozenset({"state"}),),
+    "Door": (frozenset({"state"}),),
+    "Trunk": (frozenset({"state"}),),
+    "SetAmbientColor": (frozenset({"color"}),),
+    "SetVolume": (frozenset({"percent"}),),
+    "AdjustVolume": (frozenset({"direction"}),),
+    "Mute": (frozenset({"state"}),),
+    "SetChargeLimit": (frozenset({"percent"}),),
+    "Charging": (frozenset({"state"}),),
+    "Navigate": (frozenset({"place"}),),
+    "Query": (frozenset({"what"}),),
+    "Sunroof": (frozenset({"state"}),),
+    "FollowZone": (frozenset({"zone"}),),
+    "FollowAdjust": (frozenset({"direction"}),),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN", "ja"])
+def test_every_car_sentence_gives_its_intent_what_it_needs(lang: str) -> None:
+    from hassil.expression import Group, ListReference, RuleReference
+
+    from renkei.apps.assistant.understanding import load_car_intents
+
+    intents = load_car_intents(lang)
+
+    def named(expression: object, seen: frozenset[str] = frozenset()) -> set[str]:
+        if isinstance(expression, ListReference):
+            return {expression.slot_name}
+        if isinstance(expression, RuleReference) and expression.rule_name not in seen:
+            rule = intents.expansion_rules[expression.rule_name]
+            return named(rule.expression, seen | {expression.rule_name})
+        if isinstance(expression, Group):
+            return set().union(*(named(item, seen) for item in expression.items))
+        return set()
+
+    assert set(intents.intents) == set(_NEEDED_SLOTS), "every intent the planner knows, no other"
+    lacking = []
+    for name, intent in intents.intents.items():
+        for block in intent.data:
+            for sentence in block.sentences:
+                have = named(sentence.expression) | set(block.slots)
+                lacking += [
+                    f"{name}: {sentence.text!r} names none of {sorted(need)}"
+                    for need in _NEEDED_SLOTS[name]
+                    if not need & have
+                ]
+    assert not lacking, "\n".join(lacking)
