@@ -263,9 +263,13 @@ class Planner:
     async def _plan_SetSeatHeating(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         chosen = seats or self.seats_for(cmd.slots, seat)
         level = int(_clamp(_int(cmd.slots.get("heat_level", 2)), 0, 3))
-        changes: dict[str, Value] = {f"{SEAT[s]}.HeatingCooling": HEAT_PERCENT[level] for s in chosen}
-        reply = replies.say("seat_heat_set", lang, zones=replies.seat_names(chosen, lang), value=level)
-        return Plan(changes, reply, memory=Command("SetSeatHeating", {"heat_level": level}, cmd.text), seats=chosen)
+        # Ventilation is the negative side of the same signal ("seat cooling to 2" = -67 %).
+        sign = -1 if cmd.slots.get("mode") == "cool" else 1
+        changes: dict[str, Value] = {f"{SEAT[s]}.HeatingCooling": sign * HEAT_PERCENT[level] for s in chosen}
+        key = "seat_vent_set" if sign < 0 else "seat_heat_set"
+        reply = replies.say(key, lang, zones=replies.seat_names(chosen, lang), value=level)
+        remembered = {"heat_level": level, **({"mode": "cool"} if sign < 0 else {})}
+        return Plan(changes, reply, memory=Command("SetSeatHeating", remembered, cmd.text), seats=chosen)
 
     async def _plan_AdjustSeatHeating(
         self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any
@@ -477,7 +481,8 @@ class Planner:
             follow = Command("AdjustVolume", {"direction": direction}, cmd.text)
         elif last.intent == "SetSeatHeating":
             level = int(last.slots.get("heat_level", 2)) + (1 if up else -1)
-            follow = Command("SetSeatHeating", {"heat_level": int(_clamp(level, 0, 3))}, cmd.text)
+            kept = {"mode": last.slots["mode"]} if "mode" in last.slots else {}
+            follow = Command("SetSeatHeating", {"heat_level": int(_clamp(level, 0, 3)), **kept}, cmd.text)
         elif last.intent == "SetWindow":
             percent = int(last.slots.get("percent", 0)) + (WINDOW_STEP if up else -WINDOW_STEP)
             follow = Command("SetWindow", {"percent": int(_clamp(percent, 0, 100))}, cmd.text)

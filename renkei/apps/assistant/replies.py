@@ -29,6 +29,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "{zones}座椅加热已调到{value}档。",
         "ja": "{zones}のシートヒーターをレベル{value}にしました。",
     },
+    "seat_vent_set": {
+        "en": "{zones} seat ventilation set to level {value}.",
+        "zh-CN": "{zones}座椅通风已调到{value}档。",
+        "ja": "{zones}のシートベンチレーションをレベル{value}にしました。",
+    },
     "seat_moved": {
         "en": "{zones} seat moved.",
         "zh-CN": "{zones}座椅已调整。",
