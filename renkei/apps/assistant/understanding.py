@@ -399,8 +399,12 @@ _FILLERS: dict[str, re.Pattern[str]] = {
 _JA_AUXILIARY = re.compile(
     r"([てで])(?:あげて|あげてください|あげる|もらえる|もらえます|もらえません|もらっていい|もらえない|くれる|くれます|"
     r"くれない|くれません|ほしい|欲しい|ほしいです|ちょうだい|頂戴|おいて|ください|下さい|くださいませんか|いただけますか|"
-    r"いただけませんか|もらいたい|もらえると助かる)(?:か|かな|ね|よ|な|の)*(?=$|[、。,，!?！？\s])"
+    r"いただけませんか|もらいたい|もらえると助かる|くれ|もらってもいい|もらってもいいですか|もらっていいですか|"
+    r"もらえたら嬉しい|もらえたら嬉しいです|もらえると嬉しい|もらえると嬉しいです|くれると嬉しい|ほしいんだけど|"
+    r"くれないかな|もらえないかな|いただけたら|いただきたい|くださる)(?:か|かな|ね|よ|な|の)*(?=$|[、。,，!?！？\s])"
 )
+# The blunt imperative ("開けろ", "閉めろ", "しろ") asks the same as the て-form.
+_JA_IMPERATIVE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])ろ(?=$|[、。,，!?！？\s])")
 _JA_TOITE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])(と|ど)いて(?=$|[、。,，!?！？\s])")
 _EN_NUMBER = (
     r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
@@ -464,6 +468,7 @@ def normalize_text(text: str, lang: str) -> str:
         text = re.sub(r"\ba\.c\.?(?=\s|$)", "ac", text)
     if lang == "ja":
         text = _JA_TOITE.sub(lambda m: "て" if m.group(1) == "と" else "で", _JA_AUXILIARY.sub(r"\1", text))
+        text = _JA_IMPERATIVE.sub("て", text)
     text = _INNER_STOP.sub("," if lang == "en" else "，", text)
     text = _EDGE_PUNCT.sub("", text)
     filler = _FILLERS[lang]
