@@ -376,12 +376,13 @@ _INNER_STOP = re.compile(r"\s*[!?！？…]+\s*(?=\S)")
 _EDGE_PUNCT = re.compile(r"^[\s,.;:!?、。，；：！？…~〜～·・*#\-]+|[\s,.;:!?、。，；：！？…~〜～·・*#]+$")
 _EN_OPENERS = (
     "(?:hey|hi|hello|ok|okay) (?:car|renkei)|uh+|uhm+|um+|umm+|erm*|er+|hmm+|ah+|oh+|eh|brr+|ugh|man|gosh|wow|"
-    "so|well|okay|ok|alright|right|hey|hi|hello|yeah|yes|listen|you know|i mean|first|first of all|next|"
-    "finally|lastly|after that"
+    "so|well|okay|ok|alright|right|hey|hi|hello|yeah|yes|yo|listen|you know|i mean|first|first of all|next|"
+    "finally|lastly|after that|please and thank you|"
+    "(?:could you |can you |would you )?do me a (?:favor|favour)(?: and)?|"
+    "i was wondering if you could|i wonder if you could|do you think you could|is it possible to|"
+    "would it be possible to|could you possibly|if you don't mind|if you wouldn't mind"
 )
-_ZH_OPENERS = (
-    "你好小连|小连小连|小连|首先|先|最后|接下来|嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
-)
+_ZH_OPENERS = "你好小连|小连小连|小连|帮个忙|求你了|求求你|求你|拜托了|麻烦了|快点|赶快|赶紧|快|你|首先|先|最后|接下来|嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
 _JA_OPENERS = (
     "えーっと|えーと|えっと|ええと|ええっと|えー+|あのー*|あのね|うーん|うーむ|んー+|まあ|ねえ|ねぇ|"
     "ちょっと待って|そうだ|じゃあ|じゃ|まず|まずは|次に|最後に|それで"
@@ -415,6 +416,56 @@ _CJK_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3
 _CJK_NUMERAL = "[零〇一二两三四五六七八九十百]"
 _CJK_HALF = re.compile(rf"(\d+|{_CJK_NUMERAL}+)(度|℃)半")
 _CJK_POINT = re.compile(rf"(\d+|{_CJK_NUMERAL}*十{_CJK_NUMERAL}*)点([零〇一二三四五六七八九\d])(?=度|℃|摄氏度|%|$)")
+
+
+# "would you mind opening the sunroof", "how about turning the music down": the request is the verb.
+_EN_GERUND_LEAD = re.compile(r"^(?:would you mind|do you mind|mind|how about|what about|try) (\w+ing)\b")
+_EN_GERUNDS = {
+    "opening": "open",
+    "closing": "close",
+    "turning": "turn",
+    "switching": "switch",
+    "setting": "set",
+    "putting": "put",
+    "locking": "lock",
+    "unlocking": "unlock",
+    "raising": "raise",
+    "lowering": "lower",
+    "rolling": "roll",
+    "making": "make",
+    "starting": "start",
+    "stopping": "stop",
+    "increasing": "increase",
+    "decreasing": "decrease",
+    "changing": "change",
+    "navigating": "navigate",
+    "taking": "take",
+    "moving": "move",
+    "sliding": "slide",
+    "muting": "mute",
+    "unmuting": "unmute",
+    "cracking": "crack",
+    "popping": "pop",
+    "heating": "heat",
+    "warming": "warm",
+    "cooling": "cool",
+    "defrosting": "defrost",
+    "bumping": "bump",
+    "cranking": "crank",
+    "dimming": "dim",
+    "pausing": "pause",
+    "resuming": "resume",
+    "driving": "drive",
+    "getting": "get",
+    "bringing": "bring",
+    "reducing": "reduce",
+    "activating": "activate",
+}
+
+
+def _gerund(match: re.Match[str]) -> str:
+    verb = _EN_GERUNDS.get(match.group(1))
+    return match.group(0) if verb is None else verb
 
 
 def cjk_number(numeral: str) -> int | None:
@@ -472,6 +523,8 @@ def normalize_text(text: str, lang: str) -> str:
     text = _INNER_STOP.sub("," if lang == "en" else "，", text)
     text = _EDGE_PUNCT.sub("", text)
     filler = _FILLERS[lang]
+    if lang == "en":
+        text = _EN_GERUND_LEAD.sub(_gerund, text)
     for _ in range(3):  # "uh, um, so …": a few openers in a row
         cleaned = _EDGE_PUNCT.sub("", filler.sub(" " if lang == "en" else "", text))
         cleaned = re.sub(r"\s+", " ", cleaned).strip()
