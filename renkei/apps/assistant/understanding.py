@@ -382,7 +382,10 @@ _EN_OPENERS = (
     "i was wondering if you could|i wonder if you could|do you think you could|is it possible to|"
     "would it be possible to|could you possibly|if you don't mind|if you wouldn't mind"
 )
-_ZH_OPENERS = "你好小连|小连小连|小连|帮个忙|求你了|求求你|求你|拜托了|麻烦了|快点|赶快|赶紧|快|你|首先|先|最后|接下来|嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
+_ZH_OPENERS = (
+    "你好小连|小连小连|小连|帮个忙|求你了|求求你|求你|拜托了|麻烦了|快点|赶快|赶紧|快|你|首先|先|最后|接下来|"
+    "嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
+)
 _JA_OPENERS = (
     "えーっと|えーと|えっと|ええと|ええっと|えー+|あのー*|あのね|うーん|うーむ|んー+|まあ|ねえ|ねぇ|"
     "ちょっと待って|そうだ|じゃあ|じゃ|まず|まずは|次に|最後に|それで"
