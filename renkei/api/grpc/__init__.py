@@ -14,6 +14,11 @@ binds TCP (`settings.host:settings.port`, port 0 picks a free one; TLS when
 
 from __future__ import annotations
 
+# isort: split
+# The engine is chosen before grpc is first imported (see engine.py).
+from renkei.api.grpc import engine
+
+# isort: split
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -181,6 +186,8 @@ async def serve_grpc(broker: Broker, auth: Authenticator, settings: GrpcSettings
         ", ".join(SERVICES),
         " — INSECURE: no token needed" if auth.insecure else "",
     )
+    if not engine.POLLING_ENGINE:
+        log.info("gRPC runs on its EventEngine threads (grpc was imported before renkei.api.grpc)")
     return GrpcServer(server, gate, host, port, unix_socket)
 
 
