@@ -57,8 +57,8 @@ _JOINTS: dict[str, re.Pattern[str]] = {
 }
 # Verbs a second piece may leave out ("open the trunk and the hazards").
 _VERBS: dict[str, re.Pattern[str]] = {
-    "en": re.compile(r"^(?:turn on|turn off|switch on|switch off|open|close|lock|unlock|start|stop)\b"),
-    "zh-CN": re.compile(r"^(?:打开|关闭|关掉|关上|开启)"),
+    "en": re.compile(r"\b(?:turn on|turn off|switch on|switch off|open|close|lock|unlock|start|stop)\b"),
+    "zh-CN": re.compile(r"(?:打开|关闭|关掉|关上|开启)"),
 }
 _ZH_PARTICLES = re.compile(r"[吧啊呀哈嘛哦啦了呢呗哟喽噢]+$")
 # "可以把音量调小一点吗", "能帮我打开空调吗": a request asked as a question; any other "…吗" is one.
@@ -383,7 +383,8 @@ _EN_OPENERS = (
     "would it be possible to|could you possibly|if you don't mind|if you wouldn't mind"
 )
 _ZH_OPENERS = (
-    "你好小连|小连小连|小连|帮个忙|求你了|求求你|求你|拜托了|麻烦了|快点|赶快|赶紧|快|你|首先|先|最后|接下来|"
+    "你好小连|小连小连|小连|帮个忙|求你了|求求你|求你|拜托了|麻烦了|快点|赶快|赶紧|快|请帮我|麻烦帮我|麻烦你帮我|"
+    "帮我(?!的)|给我(?!的)|请|麻烦你|麻烦|你(?!的)|首先|先|最后|接下来|"
     "嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
 )
 _JA_OPENERS = (
@@ -409,7 +410,7 @@ _JA_AUXILIARY = re.compile(
 )
 # The blunt imperative ("開けろ", "閉めろ", "しろ") asks the same as the て-form.
 _JA_IMPERATIVE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])ろ(?=$|[、。,，!?！？\s])")
-_JA_TOITE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])(と|ど)いて(?=$|[、。,，!?！？\s])")
+_JA_TOITE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])(と|ど)いて(?=$|[、。,，!?！？\s]|お願い|ください|下さい)")
 _EN_NUMBER = (
     r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty)"
@@ -516,6 +517,11 @@ def normalize_text(text: str, lang: str) -> str:
         text = _CJK_SPACE.sub("", text)
         text = _CJK_POINT.sub(_point, _CJK_HALF.sub(_half, text))
         text = text.replace("百分之百", "百分之一百")
+    if lang == "zh-CN":
+        # "可以帮我打开空调吗": a request asked as a question; any other "…吗" stays a question.
+        polite = _ZH_POLITE_QUESTION.match(_EDGE_PUNCT.sub("", text))
+        if polite:
+            text = polite.group(0)[:-1]
     else:
         text = _EN_HALF.sub(r"\1 point five", text)
         text = re.sub(r"\b(\d+) point (five|5)\b", r"\1.5", text)
@@ -600,9 +606,14 @@ class Understander:
         if car is None and lang == "zh-CN":
             # Sentence-final particles ("吧", "了", "啊") soften a request without changing it.
             polite = _ZH_POLITE_QUESTION.match(text)
-            plain = _ZH_PARTICLES.sub("", polite.group(1) if polite else text)
-            if plain and plain != text:
-                car = self._match_car(plain, lang)
+            base = polite.group(1) if polite else text
+            plain = _ZH_PARTICLES.sub("", base)
+            # One particle off first ("空调别开了吧" keeps its "了"), then all of them.
+            for candidate in dict.fromkeys((base[:-1] if plain != base else base, plain)):
+                if candidate and candidate != text:
+                    car = self._match_car(candidate, lang)
+                    if car is not None:
+                        break
         return car
 
     def _match_car(self, text: str, lang: str) -> Command | None:
@@ -699,7 +710,8 @@ class Understander:
                         found = rest
                         break
                     continue
-                lead = verb_pattern.match(chunk) if verb_pattern is not None else None
+                # The piece's own verb, wherever politeness put it ("could you turn off …", "请关闭…").
+                lead = verb_pattern.search(chunk) if verb_pattern is not None else None
                 matched = None
                 if verb and lead is None:
                     # "turn off the AC and the hazards": a piece without a verb of its own borrows the

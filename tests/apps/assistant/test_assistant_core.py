@@ -242,7 +242,8 @@ def test_understander_names_the_problem() -> None:
         ("“Lock the car,” please.", "en", "lock the car, please"),
         ("Would you mind opening the sunroof?", "en", "open the sunroof"),
         ("Could you do me a favor and close the windows", "en", "close the windows"),
-        ("你帮我把车窗关上", "zh-CN", "帮我把车窗关上"),
+        ("你帮我把车窗关上", "zh-CN", "把车窗关上"),
+        ("给我的座椅加热", "zh-CN", "给我的座椅加热"),  # "my seat", not politeness
         ("嗯，那个，把空调 打开吧！", "zh-CN", "把空调打开吧"),
         ("温度 调到 二十一度半", "zh-CN", "温度调到21.5度"),
         ("小连小连，打开空调。", "zh-CN", "打开空调"),
