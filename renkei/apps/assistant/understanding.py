@@ -422,6 +422,11 @@ _CJK_HALF = re.compile(rf"(\d+|{_CJK_NUMERAL}+)(度|℃)半")
 _CJK_POINT = re.compile(rf"(\d+|{_CJK_NUMERAL}*十{_CJK_NUMERAL}*)点([零〇一二三四五六七八九\d])(?=度|℃|摄氏度|%|$)")
 
 
+_PAUSES: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"\s*,?\s*\b(?:uh+|um+|umm+|erm|er|hmm+|ah+)\b\s*,?\s*", re.IGNORECASE),
+    "zh-CN": re.compile(r"[，,、]?\s*(?:嗯+|呃+|额+|那个|这个|就是)\s*[，,、]?"),
+    "ja": re.compile(r"[、，,]?\s*(?:えーっと|えーと|えっと|ええと|あのー*|えー+|うーん|その|まあ)\s*[、，,]?"),
+}
 # "would you mind opening the sunroof", "how about turning the music down": the request is the verb.
 _EN_GERUND_LEAD = re.compile(r"^(?:would you mind|do you mind|mind|how about|what about|try) (\w+ing)\b")
 _EN_GERUNDS = {
@@ -567,9 +572,22 @@ class Understander:
         lang = normalize_lang(lang)
         if len(text) > MAX_TEXT_CHARS:
             raise UnderstandingError(f"text of {len(text)} characters exceeds the limit of {MAX_TEXT_CHARS}")
-        text = normalize_text(text, lang)
+        raw = text
+        text = normalize_text(raw, lang)
         if not text:
             return Understanding()
+        understood = self._understand(text, lang)
+        if not understood.understood:
+            # A hesitation between commas ("把，嗯，空调打开") reads like a joint; without the pause
+            # the sentence may be one request after all.
+            calm = normalize_text(_PAUSES[lang].sub(" " if lang == "en" else "", raw), lang)
+            if calm and calm != text:
+                again = self._understand(calm, lang)
+                if again.understood:
+                    return again
+        return understood
+
+    def _understand(self, text: str, lang: str) -> Understanding:
         # Cheapest first: the car templates on the whole, then on pieces; the (large) home
         # templates only when the car alone cannot explain the sentence. Every text is matched
         # at most once per domain (the memo), however often the splitting meets it again.

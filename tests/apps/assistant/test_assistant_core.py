@@ -285,6 +285,10 @@ def test_normalize_text_folds_what_does_not_change_the_request(raw: str, lang: s
         ("车窗全开", "zh-CN", "rear-right", {WINDOW.format("Row2.PassengerSide"): 100}),
         # the politeness auxiliary is not a second request
         ("助手席のシートヒーターをつけてあげて", "ja", "driver", {SEAT_HEAT.format("Row1.PassengerSide"): 67}),
+        # hesitations inside the request
+        ("把，嗯，空调打开", "zh-CN", "driver", {"Vehicle.Cabin.HVAC.IsAirConditioningActive": True}),
+        ("温度を、あの、22度にして", "ja", "driver", {TEMP.format("Row1.Driver"): 22.0}),
+        ("set the temperature to, um, 22", "en", "driver", {TEMP.format("Row1.Driver"): 22.0}),
         # full-width text and mixed scripts
         ("ＴＵＲＮ ＯＮ ＴＨＥ ＡＣ", "en", "driver", {"Vehicle.Cabin.HVAC.IsAirConditioningActive": True}),
         ("打开 A/C", "zh-CN", "driver", {"Vehicle.Cabin.HVAC.IsAirConditioningActive": True}),
