@@ -427,6 +427,7 @@ _PAUSES: dict[str, re.Pattern[str]] = {
     "zh-CN": re.compile(r"[，,、]?\s*(?:嗯+|呃+|额+|那个|这个|就是)\s*[，,、]?"),
     "ja": re.compile(r"[、，,]?\s*(?:えーっと|えーと|えっと|ええと|あのー*|えー+|うーん|その|まあ)\s*[、，,]?"),
 }
+_JA_INVERTED = re.compile(r"^([^、，,]+[てで])[、，,]([^、，,をは]+)$")
 # "would you mind opening the sunroof", "how about turning the music down": the request is the verb.
 _EN_GERUND_LEAD = re.compile(r"^(?:would you mind|do you mind|mind|how about|what about|try) (\w+ing)\b")
 _EN_GERUNDS = {
@@ -577,12 +578,18 @@ class Understander:
         if not text:
             return Understanding()
         understood = self._understand(text, lang)
-        if not understood.understood:
-            # A hesitation between commas ("把，嗯，空调打开") reads like a joint; without the pause
-            # the sentence may be one request after all.
-            calm = normalize_text(_PAUSES[lang].sub(" " if lang == "en" else "", raw), lang)
-            if calm and calm != text:
-                again = self._understand(calm, lang)
+        if understood.understood:
+            return understood
+        # A hesitation between commas ("把，嗯，空调打开") reads like a joint; without the pause
+        # the sentence may be one request after all. Spoken Japanese also puts the thing after
+        # the verb ("つけて、エアコン").
+        retries = [normalize_text(_PAUSES[lang].sub(" " if lang == "en" else "", raw), lang)]
+        inverted = _JA_INVERTED.match(text) if lang == "ja" else None
+        if inverted:
+            retries.append(f"{inverted.group(2)}を{inverted.group(1)}")
+        for retry in dict.fromkeys(retries):
+            if retry and retry != text:
+                again = self._understand(retry, lang)
                 if again.understood:
                     return again
         return understood
