@@ -516,7 +516,8 @@ def normalize_text(text: str, lang: str) -> str:
     'えーと') removed and halves written as decimals ('twenty one and a half', '二十一度半').
     Joints between requests (commas, '。', '、') stay: the splitter needs them."""
     text = "".join(" " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in text)
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    # "º" (ordinal indicator) and "˚" stand in for the degree sign on many keyboards.
+    text = unicodedata.normalize("NFKC", text.replace("º", "°").replace("˚", "°")).translate(_QUOTES).casefold()
     text = text.replace("°c", "°").replace("°", " degrees " if lang == "en" else "度")
     text = re.sub(r"\s+", " ", text).strip()
     if lang != "en":
