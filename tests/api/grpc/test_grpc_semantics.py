@@ -1,4 +1,4 @@
-"""kuksa.val.v2 semantics over the wire: KUKSA's documented behaviour and renkei's improvements."""
+"""kuksa.val.v2 semantics over the wire (and v1 feeders): KUKSA's documented behaviour and renkei's improvements."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+from kuksa.val.v1 import types_pb2 as t1
+from kuksa.val.v1 import val_pb2 as v1
+from kuksa.val.v1 import val_pb2_grpc as v1_grpc
 from kuksa.val.v2 import types_pb2 as t2
 from kuksa.val.v2 import val_pb2 as v2
 from kuksa.val.v2 import val_pb2_grpc as v2_grpc
@@ -255,3 +258,47 @@ async def test_provider_publishes_every_type_and_subscribers_get_them_exactly(st
     assert broker.get([FAN, SPEED]) == {FAN: None, SPEED: None}
     watcher.cancel()
     provider.cancel()
+
+
+async def test_v1_streamed_update_feeds_values_and_reports_bad_requests(
+    open_server: GrpcServer, broker: Broker
+) -> None:
+    """kuksa.val.v1 feeders: the fast reader for value updates, the generated message for the rest."""
+
+    def update(path: str, point: t1.Datapoint, field: int = t1.FIELD_VALUE) -> v1.EntryUpdate:
+        entry = t1.DataEntry(path=path, actuator_target=point) if field == t1.FIELD_ACTUATOR_TARGET else None
+        return v1.EntryUpdate(entry=entry or t1.DataEntry(path=path, value=point), fields=[field])
+
+    stamp = Timestamp(seconds=1_700_000_500, nanos=250_000_000)
+    async with grpc.aio.insecure_channel(open_server.address) as channel:
+        feed = v1_grpc.VALStub(channel).StreamedUpdate()
+        await feed.write(
+            v1.StreamedUpdateRequest(
+                updates=[
+                    update(SPEED, t1.Datapoint(timestamp=stamp, float=42.5)),
+                    update("Vehicle.Chassis.SteeringWheel.Angle", t1.Datapoint(timestamp=stamp, int32=-90)),
+                    update("Vehicle.Cabin.Infotainment.HMI.CurrentLanguage", t1.Datapoint(string="ja-JP")),
+                ]
+            )
+        )
+        await feed.write(  # one unknown path and one empty value: nothing of this request is applied
+            v1.StreamedUpdateRequest(
+                updates=[
+                    update("Vehicle.Nope", t1.Datapoint(float=1.0)),
+                    update("Vehicle.Acceleration.Lateral", t1.Datapoint(timestamp=stamp)),
+                    update(SPEED, t1.Datapoint(float=99.0)),
+                ]
+            )
+        )
+        refused = await asyncio.wait_for(feed.read(), 5)
+        assert [e.path for e in refused.errors] == ["Vehicle.Nope", "Vehicle.Acceleration.Lateral"]
+        assert refused.error.code == 404 and refused.errors[1].error.code == 400
+        await feed.write(
+            v1.StreamedUpdateRequest(updates=[update(FAN, t1.Datapoint(uint32=50), t1.FIELD_ACTUATOR_TARGET)])
+        )
+        unavailable = await asyncio.wait_for(feed.read(), 5)
+        assert [e.path for e in unavailable.errors] == [FAN] and unavailable.error.code == 503
+        feed.cancel()
+    got = broker.get([SPEED, "Vehicle.Chassis.SteeringWheel.Angle", "Vehicle.Cabin.Infotainment.HMI.CurrentLanguage"])
+    assert [dp.value if dp else None for dp in got.values()] == [42.5, -90, "ja-JP"]
+    assert got[SPEED].timestamp == pytest.approx(1_700_000_500.25)  # type: ignore[union-attr]
