@@ -26,9 +26,10 @@ from typing import Any
 
 import yaml
 from hassil import Intents, RangeSlotList, SlotList, TextSlotList, recognize_best
-from hassil.expression import Alternative, Expression, TextChunk
+from hassil.expression import Alternative, Expression, Group, TextChunk
 from hassil.expression import Sequence as TemplateSequence
 from hassil.intents import RangeFractionType, TextSlotValue
+from hassil.numbers import get_rbnf_engine
 
 LANGS: tuple[str, ...] = ("en", "zh-CN", "ja")
 MAX_TEXT_CHARS = 500  # longer input is no spoken command; refuse rather than spend time on it
@@ -250,6 +251,8 @@ def load_car_intents(lang: str) -> Intents:
     source = resources.files("renkei.apps.assistant").joinpath("templates", f"{lang}.yaml").read_text("utf-8")
     data = yaml.safe_load(source)
     intents = _indexed(Intents.from_dict(data))
+    # Our politeness words also wrap home requests ("could you please …", "能不能…", "…お願い").
+    _POLITENESS[lang] = _skip_pattern(intents.skip_words, words_only=lang == "en")
     if intents.settings.ignore_whitespace:
         # normalize_text already took the spaces out of Chinese and Japanese, and hassil's
         # whitespace-insensitive mode strips every template chunk and the rest of the text again at
@@ -262,6 +265,62 @@ def load_car_intents(lang: str) -> Intents:
 
 
 _SKIP_WORDS: dict[str, re.Pattern[str] | None] = {}
+_EN_TOKEN = re.compile(r"[a-z][a-z']*")
+
+
+@cache
+def _car_vocabulary() -> frozenset[str]:
+    """Every English word our car templates, their lists and skip words can consume, plus the
+    number words hassil reads: a sentence with any other word cannot match a car template."""
+    intents = load_car_intents("en")
+    texts: list[str] = list(intents.skip_words)
+
+    def walk(expression: Expression) -> None:
+        if isinstance(expression, TextChunk):
+            texts.append(expression.text)
+        elif isinstance(expression, Group):
+            for item in expression.items:
+                walk(item)
+
+    for rule in intents.expansion_rules.values():
+        walk(rule.expression)
+    for intent in intents.intents.values():
+        for block in intent.data:
+            for sentence in block.sentences:
+                walk(sentence.expression)
+    for slot in intents.slot_lists.values():
+        if isinstance(slot, TextSlotList):
+            for value in slot.values:
+                walk(value.text_in)
+    engine = get_rbnf_engine("en")
+    for number in range(0, 101):
+        texts += engine.format_number(number).text_by_ruleset.values()
+    texts.append("point five half")
+    words = {w for text in texts for w in _EN_TOKEN.findall(text.casefold().replace("-", " "))}
+    return frozenset(words)
+
+
+def _could_be_car(text: str) -> bool:
+    """Cheap and sound: False only when the text holds a word no car template can consume, so the
+    (large) matching can be skipped, as for most home requests ("turn on the kitchen light")."""
+    vocabulary = _car_vocabulary()
+    return all(word in vocabulary for word in _EN_TOKEN.findall(text.replace("-", " ")))
+
+
+_POLITENESS: dict[str, re.Pattern[str] | None] = {}
+
+
+def _without(pattern: re.Pattern[str] | None, text: str, lang: str) -> str:
+    if pattern is None:
+        return text
+    return " ".join(pattern.sub(" ", text).split()) if lang == "en" else pattern.sub("", text)
+
+
+def _only_politeness(text: str, lang: str) -> bool:
+    """A piece that says nothing but "thanks", "please" or "お願い" (a chain's tail)."""
+    load_car_intents(lang)
+    stripped = _without(_POLITENESS.get(lang), text, lang)
+    return not stripped.strip(" ,.!?、。，")
 
 
 def _skip_pattern(words: Iterable[str], *, words_only: bool = False) -> re.Pattern[str] | None:
@@ -524,11 +583,6 @@ def normalize_text(text: str, lang: str) -> str:
         text = _CJK_SPACE.sub("", text)
         text = _CJK_POINT.sub(_point, _CJK_HALF.sub(_half, text))
         text = text.replace("百分之百", "百分之一百")
-    if lang == "zh-CN":
-        # "可以帮我打开空调吗": a request asked as a question; any other "…吗" stays a question.
-        polite = _ZH_POLITE_QUESTION.match(_EDGE_PUNCT.sub("", text))
-        if polite:
-            text = polite.group(0)[:-1]
     else:
         text = _EN_HALF.sub(r"\1 point five", text)
         text = re.sub(r"\b(\d+) point (five|5)\b", r"\1.5", text)
@@ -539,6 +593,7 @@ def normalize_text(text: str, lang: str) -> str:
     text = _INNER_STOP.sub("," if lang == "en" else "，", text)
     text = _EDGE_PUNCT.sub("", text)
     filler = _FILLERS[lang]
+    asked_politely = lang == "zh-CN" and _ZH_POLITE_QUESTION.match(text) is not None
     if lang == "en":
         text = _EN_GERUND_LEAD.sub(_gerund, text)
     for _ in range(3):  # "uh, um, so …": a few openers in a row
@@ -547,6 +602,10 @@ def normalize_text(text: str, lang: str) -> str:
         if cleaned == text or not cleaned:
             break
         text = cleaned
+    if lang == "zh-CN" and text.endswith("吗") and (asked_politely or _ZH_POLITE_QUESTION.match(text)):
+        # "可以帮我打开空调吗", "帮我打开空调吗": a request asked as a question; any other "…吗"
+        # ("车门锁好了吗") stays a question.
+        text = text[:-1]
     return text
 
 
@@ -644,6 +703,8 @@ class Understander:
 
     def _match_car(self, text: str, lang: str) -> Command | None:
         intents = load_car_intents(lang)
+        if lang == "en" and not _could_be_car(text):
+            return None
         result = recognize_best(text, intents, slot_lists=RANGE_LISTS, language=lang)
         skip = _SKIP_WORDS.get(lang)
         if result is None and skip is not None:
@@ -672,12 +733,14 @@ class Understander:
             text = text.replace("つけて", "点けて").replace("付けて", "点けて")
         # "the lights at home", "家里客厅的灯": every device here is at home; saying so adds nothing.
         text = _AT_HOME[lang].sub(" " if lang == "en" else "", text).strip()
-        skip = _HOME_SKIP_WORDS.get(lang)
-        candidates = [text]
-        if skip is not None:
-            plain = " ".join(skip.sub(" ", text).split()) if lang == "en" else skip.sub("", text)
-            if plain and plain != text:
-                candidates.insert(0, plain)
+        # Without anybody's politeness first (the likeliest to match), then Home Assistant's own
+        # skip words only, then what was said.
+        load_car_intents(lang)
+        plain = _without(_HOME_SKIP_WORDS.get(lang), text, lang)
+        plainest = _without(_HOME_SKIP_WORDS.get(lang), _without(_POLITENESS.get(lang), text, lang), lang)
+        if lang == "zh-CN":
+            plainest = _ZH_PARTICLES.sub("", plainest) or plainest
+        candidates = [c for c in dict.fromkeys((plainest, plain, text)) if c]
         result = None
         for candidate in candidates:
             try:
@@ -730,7 +793,7 @@ class Understander:
             # Shortest piece first (most joints join commands); one request spans a few joints at most.
             for j in range(i + 1, min(len(cuts), i + 1 + MAX_PIECE_JOINTS)):
                 chunk = piece(i, j)
-                if not chunk:
+                if not chunk or _only_politeness(chunk, lang):
                     rest = solve(j, verb)
                     if rest is not None:
                         found = rest
