@@ -38,7 +38,8 @@ _MASK32 = 0xFFFF_FFFF
 _MASK64 = 0xFFFF_FFFF_FFFF_FFFF
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
-_SMALL = [bytes([n]) if n < 0x80 else bytes([(n & 0x7F) | 0x80, n >> 7]) for n in range(1 << 14)]
+_SMALL_LIMIT = 4096  # varints of sizes and ids below this come from a table
+_SMALL = [bytes([n]) if n < 0x80 else bytes([(n & 0x7F) | 0x80, n >> 7]) for n in range(_SMALL_LIMIT)]
 _pack_float = struct.Struct("<f").pack
 _pack_double = struct.Struct("<d").pack
 _unpack_float = struct.Struct("<f").unpack_from
@@ -47,7 +48,7 @@ _unpack_double = struct.Struct("<d").unpack_from
 
 def varint(n: int) -> bytes:
     """Protobuf's base-128 varint of a non-negative number below 2**64."""
-    if n < 16384:
+    if n < _SMALL_LIMIT:
         return _SMALL[n]
     out = bytearray()
     while n >= 0x80:
@@ -60,7 +61,7 @@ def varint(n: int) -> bytes:
 def _field(tag: bytes, body: bytes) -> bytes:
     """A length-delimited field: tag, length, body."""
     n = len(body)
-    return tag + (_SMALL[n] if n < 16384 else varint(n)) + body
+    return tag + (_SMALL[n] if n < _SMALL_LIMIT else varint(n)) + body
 
 
 # -- values out ------------------------------------------------------------------------------------

@@ -249,3 +249,10 @@ def test_malformed_requests_fail_as_the_generated_message_fails(data: bytes) -> 
         v2.OpenProviderStreamRequest.FromString(data)
     with pytest.raises(DecodeError):
         decode_provider_request(data)
+
+
+def test_varint_matches_protobuf_around_every_boundary() -> None:
+    numbers = {0, 1, 2**64 - 1} | {2**k + d for k in range(1, 64) for d in (-1, 0, 1)}
+    for n in sorted(numbers):
+        expected = t2.Value(uint64=n).SerializeToString()[2:]  # after the two-byte tag of field 16
+        assert varint(n) == expected, n
