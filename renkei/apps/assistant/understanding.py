@@ -487,6 +487,23 @@ _PAUSES: dict[str, re.Pattern[str]] = {
     "ja": re.compile(r"[、，,]?\s*(?:えーっと|えーと|えっと|ええと|あのー*|えー+|うーん|その|まあ)\s*[、，,]?"),
 }
 _JA_INVERTED = re.compile(r"^([^、，,]+[てで])[、，,]([^、，,をは]+)$")
+_EN_CASUAL_WORDS = {
+    "gimme": "give me",
+    "lemme": "let me",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "ya": "you",
+    "'em": "them",
+    "kinda": "kind of",
+    "dunno": "don't know",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "ac's": "ac is",
+    "temp's": "temp is",
+}
+_EN_CASUAL = re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(w) for w in _EN_CASUAL_WORDS) + r")(?![\w'])")
 # "would you mind opening the sunroof", "how about turning the music down": the request is the verb.
 _EN_GERUND_LEAD = re.compile(r"^(?:would you mind|do you mind|mind|how about|what about|try) (\w+ing)\b")
 _EN_GERUNDS = {
@@ -587,6 +604,7 @@ def normalize_text(text: str, lang: str) -> str:
         text = _EN_HALF.sub(r"\1 point five", text)
         text = re.sub(r"\b(\d+) point (five|5)\b", r"\1.5", text)
         text = re.sub(r"\ba\.c\.?(?=\s|$)", "ac", text)
+        text = _EN_CASUAL.sub(lambda m: _EN_CASUAL_WORDS[m.group(0)], text)
     if lang == "ja":
         text = _JA_TOITE.sub(lambda m: "て" if m.group(1) == "と" else "で", _JA_AUXILIARY.sub(r"\1", text))
         text = _JA_IMPERATIVE.sub("て", text)
