@@ -442,7 +442,8 @@ _EN_OPENERS = (
     "would it be possible to|could you possibly|if you don't mind|if you wouldn't mind"
 )
 _ZH_OPENERS = (
-    "你好小连|小连小连|小连|帮个忙|求你了|求求你|求你|拜托了|麻烦了|快点|赶快|赶紧|快|请帮我|麻烦帮我|麻烦你帮我|"
+    "你好小连|小连小连|小连|帮个忙|求你了|求求你|求你|拜托了|麻烦了|快点的|快点|赶快的|赶快|赶紧的|赶紧|快|请帮我|麻烦帮我|"
+    "麻烦你帮我|"
     "帮我(?!的)|给我(?!的)|请|麻烦你|麻烦|你(?!的)|首先|先|最后|接下来|"
     "嗯+|呃+|额+|唔+|啊+|哎+|诶+|欸+|喂+|那个|这个|就是|那么|好的|对了"
 )
@@ -468,6 +469,8 @@ _JA_AUXILIARY = re.compile(
     r"くれないかな|もらえないかな|いただけたら|いただきたい|くださる)(?:か|かな|ね|よ|な|の)*(?=$|[、。,，!?！？\s])"
 )
 # The blunt imperative ("開けろ", "閉めろ", "しろ") asks the same as the て-form.
+# "開けてよ", "閉めてね", "つけてー": a particle or a drawn-out vowel after the request softens it.
+_JA_SOFTENERS = re.compile(r"(?<=[てでい])(?:よ|ね|な|ぞ|ってば|ー|〜|~)+(?=$|[、。,，!?！？\s])")
 _JA_IMPERATIVE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])ろ(?=$|[、。,，!?！？\s])")
 _JA_TOITE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])(と|ど)いて(?=$|[、。,，!?！？\s]|お願い|ください|下さい)")
 _EN_NUMBER = (
@@ -608,6 +611,7 @@ def normalize_text(text: str, lang: str) -> str:
     if lang == "ja":
         text = _JA_TOITE.sub(lambda m: "て" if m.group(1) == "と" else "で", _JA_AUXILIARY.sub(r"\1", text))
         text = _JA_IMPERATIVE.sub("て", text)
+        text = _JA_SOFTENERS.sub("", text)
     text = _INNER_STOP.sub("," if lang == "en" else "，", text)
     text = _EDGE_PUNCT.sub("", text)
     filler = _FILLERS[lang]
