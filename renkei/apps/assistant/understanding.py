@@ -1,11 +1,14 @@
 """Understanding: text in one language → car commands and home commands.
 
-Flow: the whole utterance is matched against our car templates (hassil, one YAML
-file per language in ``templates/``); when that fails it is cut at the joints a
-speaker uses to chain requests ("and", "然后", "、", "…て") and every piece must
-match on its own, so "turn on the AC and open my window" yields two commands.
-A piece the car templates do not know is tried against the home domain from
-``home-assistant-intents`` and becomes a `HomeCommand` for the home app.
+Flow: `normalize_text` folds what does not change a request (width, case, punctuation,
+spaces inside CJK, hesitations, politeness auxiliaries) → the whole utterance is matched
+against our car templates (hassil, one YAML file per language in ``templates/``); when
+that fails it is cut at the joints a speaker uses to chain requests ("and", "然后", "、",
+"…て") and every piece must match on its own, so "turn on the AC and open my window"
+yields two commands. A piece the car templates do not know is tried against the home
+domain from ``home-assistant-intents`` (plus ``templates/home_extra.yaml``) and becomes a
+`HomeCommand` for the home app. A complaint beside an explicit request ("it's hot, open
+the window") is only its reason.
 
     understander = Understander()
     result = understander.parse("把温度调到二十二度，然后打开座椅加热", "zh-CN")
