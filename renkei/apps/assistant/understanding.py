@@ -493,6 +493,10 @@ _PAUSES: dict[str, re.Pattern[str]] = {
     "ja": re.compile(r"[、，,]?\s*(?:えーっと|えーと|えっと|ええと|あのー*|えー+|うーん|その|まあ)\s*[、，,]?"),
 }
 _JA_INVERTED = re.compile(r"^([^、，,]+[てで])[、，,]([^、，,をは]+)$")
+_EN_POINTING = re.compile(
+    r"\b(turn|open|close|switch|put|set|lower|raise|roll|shut|lock|unlock|mute|make|crack|pop|move|slide)"
+    r" (?:that|this|those|these)\b"
+)
 _EN_CASUAL_WORDS = {
     "gimme": "give me",
     "lemme": "let me",
@@ -611,6 +615,8 @@ def normalize_text(text: str, lang: str) -> str:
         text = re.sub(r"\b(\d+) point (five|5)\b", r"\1.5", text)
         text = re.sub(r"\ba\.c\.?(?=\s|$)", "ac", text)
         text = _EN_CASUAL.sub(lambda m: _EN_CASUAL_WORDS[m.group(0)], text)
+        # "turn that music down", "open this window": a pointing word is an article here.
+        text = _EN_POINTING.sub(r"\1 the", text)
     if lang == "ja":
         text = _JA_TOITE.sub(lambda m: "て" if m.group(1) == "と" else "で", _JA_AUXILIARY.sub(r"\1", text))
         text = _JA_IMPERATIVE.sub("て", text)
