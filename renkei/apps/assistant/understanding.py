@@ -66,6 +66,10 @@ _VERBS: dict[str, re.Pattern[str]] = {
 }
 _ZH_PARTICLES = re.compile(r"[吧啊呀哈嘛哦啦了呢呗哟喽噢]+$")
 # "可以把音量调小一点吗", "能帮我打开空调吗": a request asked as a question; any other "…吗" is one.
+# The same, after a wake word or a hesitation ("小连小连，帮我打开空调吗").
+_ZH_POLITE_START = re.compile(
+    r"^(?:(?:你好小连|小连小连|小连|嗯+|呃+|那个)[，,、\s]*)*(?:可以|能|能不能|可不可以|你能|你可以|麻烦|请|帮我|能否)"
+)
 _ZH_POLITE_QUESTION = re.compile(r"^(?:可以|能|能不能|可不可以|你能|你可以|麻烦|请|帮我|能否)(.+?)吗$")
 # Joints that carry meaning and stay with the following piece ("also the passenger side").
 _KEEP_JOINT = {"zh-CN": {"也", "还", "再"}, "en": set(), "ja": set()}
@@ -256,6 +260,7 @@ def load_car_intents(lang: str) -> Intents:
     intents = _indexed(Intents.from_dict(data))
     # Our politeness words also wrap home requests ("could you please …", "能不能…", "…お願い").
     _POLITENESS[lang] = _skip_pattern(intents.skip_words, words_only=lang == "en")
+    _CAR_SKIP_WORDS[lang] = tuple(intents.skip_words)
     if intents.settings.ignore_whitespace:
         # normalize_text already took the spaces out of Chinese and Japanese, and hassil's
         # whitespace-insensitive mode strips every template chunk and the rest of the text again at
@@ -269,14 +274,15 @@ def load_car_intents(lang: str) -> Intents:
 
 _SKIP_WORDS: dict[str, re.Pattern[str] | None] = {}
 _EN_TOKEN = re.compile(r"[a-z][a-z']*")
+_CAR_SKIP_WORDS: dict[str, tuple[str, ...]] = {}
 
 
 @cache
-def _car_vocabulary() -> frozenset[str]:
-    """Every English word our car templates, their lists and skip words can consume, plus the
-    number words hassil reads: a sentence with any other word cannot match a car template."""
-    intents = load_car_intents("en")
-    texts: list[str] = list(intents.skip_words)
+def _car_vocabulary(lang: str) -> frozenset[str]:
+    """Every word (English) or character (Chinese, Japanese) our car templates, their lists and
+    skip words can consume, plus the numbers hassil reads: text with anything else cannot match."""
+    intents = load_car_intents(lang)
+    texts: list[str] = list(_CAR_SKIP_WORDS.get(lang, ()))
 
     def walk(expression: Expression) -> None:
         if isinstance(expression, TextChunk):
@@ -295,19 +301,23 @@ def _car_vocabulary() -> frozenset[str]:
         if isinstance(slot, TextSlotList):
             for value in slot.values:
                 walk(value.text_in)
-    engine = get_rbnf_engine("en")
+    engine = get_rbnf_engine(lang)
     for number in range(0, 101):
         texts += engine.format_number(number).text_by_ruleset.values()
-    texts.append("point five half")
-    words = {w for text in texts for w in _EN_TOKEN.findall(text.casefold().replace("-", " "))}
-    return frozenset(words)
+    texts.append("point five half 零〇一二两三四五六七八九十百千点半")
+    if lang == "en":
+        return frozenset(w for text in texts for w in _EN_TOKEN.findall(text.casefold().replace("-", " ")))
+    return frozenset(ch for text in texts for ch in text.casefold())
 
 
-def _could_be_car(text: str) -> bool:
-    """Cheap and sound: False only when the text holds a word no car template can consume, so the
-    (large) matching can be skipped, as for most home requests ("turn on the kitchen light")."""
-    vocabulary = _car_vocabulary()
-    return all(word in vocabulary for word in _EN_TOKEN.findall(text.replace("-", " ")))
+def _could_be_car(text: str, lang: str) -> bool:
+    """Cheap and sound: False only when the text holds a word (a character, in Chinese and
+    Japanese) no car template can consume, so the (large) matching can be skipped, as for most
+    home requests ("turn on the kitchen light", "打开客厅的灯")."""
+    vocabulary = _car_vocabulary(lang)
+    if lang == "en":
+        return all(word in vocabulary for word in _EN_TOKEN.findall(text.replace("-", " ")))
+    return all(ch in vocabulary or ch.isascii() or not ch.isalnum() for ch in text)
 
 
 _POLITENESS: dict[str, re.Pattern[str] | None] = {}
@@ -624,7 +634,7 @@ def normalize_text(text: str, lang: str) -> str:
     text = _INNER_STOP.sub("," if lang == "en" else "，", text)
     text = _EDGE_PUNCT.sub("", text)
     filler = _FILLERS[lang]
-    asked_politely = lang == "zh-CN" and _ZH_POLITE_QUESTION.match(text) is not None
+    asked_politely = lang == "zh-CN" and _ZH_POLITE_START.search(text) is not None
     if lang == "en":
         text = _EN_GERUND_LEAD.sub(_gerund, text)
     for _ in range(3):  # "uh, um, so …": a few openers in a row
@@ -734,7 +744,7 @@ class Understander:
 
     def _match_car(self, text: str, lang: str) -> Command | None:
         intents = load_car_intents(lang)
-        if lang == "en" and not _could_be_car(text):
+        if not _could_be_car(text, lang):
             return None
         result = recognize_best(text, intents, slot_lists=RANGE_LISTS, language=lang)
         skip = _SKIP_WORDS.get(lang)

@@ -489,9 +489,14 @@ def test_every_car_sentence_gives_its_intent_what_it_needs(lang: str) -> None:
     assert not lacking, "\n".join(lacking)
 
 
-def test_the_english_car_prefilter_never_turns_away_a_template_sentence() -> None:
-    """_could_be_car skips matching when a word cannot belong to any car template; it must let
-    through every sentence the templates can produce (sampled here, numbers spelled out too)."""
+@pytest.mark.parametrize(
+    ("lang", "home_request"),
+    [("en", "turn on the kitchen light"), ("zh-CN", "打开客厅的灯"), ("ja", "寝室の電気を消して")],
+)
+def test_the_car_prefilter_never_turns_away_a_template_sentence(lang: str, home_request: str) -> None:
+    """_could_be_car skips matching when a word (a character in Chinese and Japanese) cannot belong
+    to any car template; it must let through every sentence the templates can produce (sampled
+    here, numbers spelled out too)."""
     import itertools
 
     from hassil.sample import sample_intents
@@ -499,10 +504,10 @@ def test_the_english_car_prefilter_never_turns_away_a_template_sentence() -> Non
     from renkei.apps.assistant.understanding import RANGE_LISTS, _could_be_car, load_car_intents
 
     samples = sample_intents(
-        load_car_intents("en"), slot_lists=RANGE_LISTS, max_sentences_per_intent=400, language="en"
+        load_car_intents(lang), slot_lists=RANGE_LISTS, max_sentences_per_intent=400, language=lang
     )
     sentences = [text for _, text in itertools.islice(samples, 12000)]
     assert len(sentences) > 2000
-    turned_away = [s for s in sentences if not _could_be_car(s.casefold())]
+    turned_away = [s for s in sentences if not _could_be_car(s.casefold(), lang)]
     assert not turned_away, turned_away[:10]
-    assert not _could_be_car("turn on the kitchen light")  # a home request skips the car templates
+    assert not _could_be_car(home_request, lang)  # a home request skips the car templates
