@@ -283,6 +283,13 @@ def test_normalize_text_folds_what_does_not_change_the_request(raw: str, lang: s
         ("エアコンの温度を一度下げて", "ja", "driver", {TEMP.format("Row1.Driver"): 20.0}),
         # "fully open" is the speaker's window, "all windows" every window
         ("车窗全开", "zh-CN", "rear-right", {WINDOW.format("Row2.PassengerSide"): 100}),
+        # "all the way" is how far, not whose seat
+        (
+            "slide the passenger seat all the way back",
+            "en",
+            "driver",
+            {"Vehicle.Cabin.Seat.Row1.PassengerSide.Position": 270},
+        ),
         # the politeness auxiliary is not a second request
         ("助手席のシートヒーターをつけてあげて", "ja", "driver", {SEAT_HEAT.format("Row1.PassengerSide"): 67}),
         # hesitations inside the request
