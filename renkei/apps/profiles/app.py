@@ -417,20 +417,26 @@ class ProfilesApp:
         await self.client.publish({SCENE_REQUEST: json.dumps(outcome, ensure_ascii=False)})
 
 
+def _json_object(raw: object, path: str, limit: int, rule: str, shape: str) -> dict[str, Any]:
+    """The JSON object an app request signal carries, or INVALID_ARGUMENT naming what was wrong."""
+    if not isinstance(raw, str) or len(raw) > limit:
+        raise BrokerError.invalid(path, f"must be JSON text of at most {limit} characters", rule)
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise BrokerError.invalid(path, f"is not JSON ({err.msg} at character {err.pos})", rule) from None
+    if not isinstance(data, dict):
+        raise BrokerError.invalid(path, f"must be a JSON object {shape}", rule)
+    return data
+
+
 def parse_scene_request(raw: object) -> dict[str, Any]:
     """{"id", "text", "lang", "seat", "speaker", "scope"} from SceneRequest, or INVALID_ARGUMENT."""
 
     def bad(message: str) -> BrokerError:
         return BrokerError.invalid(SCENE_REQUEST, message, "scene-request")
 
-    if not isinstance(raw, str) or len(raw) > MAX_SCENE_REQUEST:
-        raise bad(f"must be JSON text of at most {MAX_SCENE_REQUEST} characters")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise bad(f"is not JSON ({err.msg} at character {err.pos})") from None
-    if not isinstance(data, dict):
-        raise bad('must be a JSON object {"id", "text", "lang", ...}')
+    data = _json_object(raw, SCENE_REQUEST, MAX_SCENE_REQUEST, "scene-request", '{"id", "text", "lang", ...}')
     if not isinstance(data.get("text"), str) or not data["text"].strip():
         raise bad('"text" must be the words said')
     if not isinstance(data.get("id", ""), str):
@@ -454,14 +460,7 @@ def parse_response(raw: object) -> dict[str, Any]:
     def bad(message: str) -> BrokerError:
         return BrokerError.invalid(RESPONSE, message, "suggestion-response")
 
-    if not isinstance(raw, str) or len(raw) > MAX_RESPONSE:
-        raise bad(f"must be JSON text of at most {MAX_RESPONSE} characters")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise bad(f"is not JSON ({err.msg} at character {err.pos})") from None
-    if not isinstance(data, dict):
-        raise bad('must be a JSON object {"id": ..., "accepted": true|false}')
+    data = _json_object(raw, RESPONSE, MAX_RESPONSE, "suggestion-response", '{"id": ..., "accepted": true|false}')
     if not isinstance(data.get("id"), str) or not data["id"]:
         raise bad('"id" must name the suggestion being answered')
     if not isinstance(data.get("accepted"), bool):
