@@ -144,6 +144,18 @@ class Served:
     def login_url(self) -> str:
         return cockpit_login_url(self.app, self.url)
 
+    async def paired_token(self, role: str) -> str:
+        """Pair a device with `role` the way a phone does (code, claim, owner confirms, collect)."""
+        owner = {"Authorization": f"Bearer {self.issuer.issue('read actuate', subject='owner')}"}
+        code = (await self.http.post("/api/v1/pairing/codes", json={"role": role}, headers=owner)).json()["code"]
+        claim = (await self.http.post("/api/v1/pairing/claim", json={"code": code, "name": role})).json()
+        await self.http.post(f"/api/v1/pairing/requests/{claim['request_id']}/confirm", headers=owner)
+        done = await self.http.post(
+            "/api/v1/pairing/collect", json={"request_id": claim["request_id"], "secret": claim["secret"]}
+        )
+        token: str = done.json()["token"]
+        return token
+
 
 @pytest.fixture(scope="session")
 def signing_key(tmp_path_factory: pytest.TempPathFactory) -> TokenIssuer:

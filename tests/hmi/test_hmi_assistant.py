@@ -232,20 +232,8 @@ async def test_suggestion_dismissed_withdrawn_or_expired_leaves(browser: Any, se
     await page.wait_for_selector("#suggestion", state="hidden", timeout=4000)
 
 
-async def paired_token(served: Any, role: str) -> str:
-    owner = {"Authorization": f"Bearer {served.issuer.issue('read actuate', subject='owner')}"}
-    code = (await served.http.post("/api/v1/pairing/codes", json={"role": role}, headers=owner)).json()["code"]
-    claim = (await served.http.post("/api/v1/pairing/claim", json={"code": code, "name": role})).json()
-    await served.http.post(f"/api/v1/pairing/requests/{claim['request_id']}/confirm", headers=owner)
-    done = await served.http.post(
-        "/api/v1/pairing/collect", json={"request_id": claim["request_id"], "secret": claim["secret"]}
-    )
-    token: str = done.json()["token"]
-    return token
-
-
 async def test_a_guest_device_sees_why_it_cannot_ask_or_answer(browser: Any, served: Any, assistant: None) -> None:
-    token = await paired_token(served, "guest")
+    token = await served.paired_token("guest")
     ctx = await browser.new_context(viewport={"width": 1200, "height": 900})
     await ctx.add_cookies([{"name": "renkei_session", "value": token, "url": served.url}])
     page = await ctx.new_page()

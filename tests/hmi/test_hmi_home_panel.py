@@ -114,20 +114,8 @@ async def test_home_panel_says_when_the_home_is_not_connected(browser: Any, serv
     assert await page.inner_text("#conn") == "接続中"  # the car's own screen is unaffected
 
 
-async def paired_token(served: Any, role: str) -> str:
-    owner = {"Authorization": f"Bearer {served.issuer.issue('read actuate', subject='owner')}"}
-    code = (await served.http.post("/api/v1/pairing/codes", json={"role": role}, headers=owner)).json()["code"]
-    claim = (await served.http.post("/api/v1/pairing/claim", json={"code": code, "name": role})).json()
-    await served.http.post(f"/api/v1/pairing/requests/{claim['request_id']}/confirm", headers=owner)
-    done = await served.http.post(
-        "/api/v1/pairing/collect", json={"request_id": claim["request_id"], "secret": claim["secret"]}
-    )
-    token: str = done.json()["token"]
-    return token
-
-
 async def test_companion_home_panel_follows_the_devices_role(browser: Any, served: Any, home: Path) -> None:
-    token = await paired_token(served, "guest")
+    token = await served.paired_token("guest")
     ctx = await browser.new_context(locale="zh-CN", viewport={"width": 412, "height": 915}, is_mobile=True)
     await ctx.add_cookies([{"name": "renkei_session", "value": token, "url": served.url}])
     phone = await ctx.new_page()
