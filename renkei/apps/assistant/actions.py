@@ -120,6 +120,25 @@ class Conversation:
         return self.last
 
 
+# A follow-up that names its thing ("the rear windows too") repeats only a last command about it.
+_FOLLOW_INTENTS: dict[str, frozenset[str]] = {
+    "window": frozenset({"SetWindow", "Window"}),
+    "temperature": frozenset({"SetTemperature", "AdjustTemperature"}),
+    "fan": frozenset({"SetFan", "AdjustFan"}),
+    "seat_heating": frozenset({"SetSeatHeating", "AdjustSeatHeating", "Switch"}),
+    "seat_ventilation": frozenset({"SetSeatHeating", "Switch"}),
+    "seat": frozenset({"SetSeatHeating", "AdjustSeatHeating", "SeatMove", "Switch"}),
+}
+
+
+def _follows(last: Command, thing: str) -> bool:
+    if last.intent not in _FOLLOW_INTENTS.get(thing, frozenset()):
+        return False
+    if last.intent == "Switch":
+        return last.slots.get("device") in ("seat_heating", "seat_ventilation")
+    return True
+
+
 def _int(value: Any) -> int:
     return round(float(value))
 
@@ -455,6 +474,10 @@ class Planner:
     async def _plan_FollowZone(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         last = convo.recent(self.settings.follow_up_seconds)
         if last is None:
+            return Plan(refusal=replies.say("no_context", lang))
+        thing = cmd.slots.get("thing")
+        if thing is not None and not _follows(last, str(thing)):
+            # "the rear windows too" after a temperature change: not the same request for others
             return Plan(refusal=replies.say("no_context", lang))
         chosen = self.seats_for(cmd.slots, seat)
         return await self.plan(last, seat, lang, convo, seats=chosen)

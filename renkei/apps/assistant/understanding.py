@@ -34,6 +34,8 @@ from hassil.expression import Sequence as TemplateSequence
 from hassil.intents import RangeFractionType, TextSlotValue
 from hassil.numbers import get_rbnf_engine
 
+from renkei.apps.assistant.frames import FrameReader
+
 LANGS: tuple[str, ...] = ("en", "zh-CN", "ja")
 MAX_TEXT_CHARS = 500  # longer input is no spoken command; refuse rather than spend time on it
 MAX_JOINTS = 16  # a sentence cut at more places than this is not searched for several requests
@@ -661,6 +663,7 @@ class Understander:
         self._home_devices = tuple(home_devices)
         self._home_areas = dict(home_areas or DEFAULT_HOME_AREAS)
         self._home_lists: dict[str, dict[str, SlotList]] = {}
+        self._frame_readers: dict[str, FrameReader] = {}
 
     def warm_up(self, langs: Iterable[str] = LANGS) -> None:
         """Compile templates and number words now, so the first request is as fast as the rest."""
@@ -678,7 +681,8 @@ class Understander:
         text = normalize_text(raw, lang)
         if not text:
             return Understanding()
-        understood = self._understand(text, lang)
+        memos: dict[str, dict[tuple[str, bool], Command | HomeCommand | None]] = {}
+        understood = self._understand(text, lang, memos.setdefault(text, {}))
         if understood.understood:
             return understood
         # A hesitation between commas ("把，嗯，空调打开") reads like a joint; without the pause
@@ -688,18 +692,25 @@ class Understander:
         inverted = _JA_INVERTED.match(text) if lang == "ja" else None
         if inverted:
             retries.append(f"{inverted.group(2)}を{inverted.group(1)}")
-        for retry in dict.fromkeys(retries):
-            if retry and retry != text:
-                again = self._understand(retry, lang)
-                if again.understood:
-                    return again
+        tries = [text, *(r for r in dict.fromkeys(retries) if r and r != text)]
+        for retry in tries[1:]:
+            again = self._understand(retry, lang, memos.setdefault(retry, {}))
+            if again.understood:
+                return again
+        # Last resort, only for what no template explains, in any of those spellings: the frame
+        # reader (frames.py), on the whole and then on every piece the templates cannot read.
+        for attempt in tries:
+            framed = self._understand_frames(attempt, lang, memos.setdefault(attempt, {}))
+            if framed is not None:
+                return framed
         return understood
 
-    def _understand(self, text: str, lang: str) -> Understanding:
+    def _understand(
+        self, text: str, lang: str, memo: dict[tuple[str, bool], Command | HomeCommand | None]
+    ) -> Understanding:
         # Cheapest first: the car templates on the whole, then on pieces; the (large) home
         # templates only when the car alone cannot explain the sentence. Every text is matched
         # at most once per domain (the memo), however often the splitting meets it again.
-        memo: dict[tuple[str, bool], Command | HomeCommand | None] = {}
         whole = self._match(text, lang, memo, home=False)
         if whole is not None:
             return Understanding(_settled([whole]))
@@ -713,6 +724,32 @@ class Understander:
         if pieces is None:
             return Understanding(unmatched=[text])
         return pieces
+
+    def _understand_frames(
+        self, text: str, lang: str, memo: dict[tuple[str, bool], Command | HomeCommand | None]
+    ) -> Understanding | None:
+        read = self._frames(lang).read(text)
+        if read:
+            return Understanding(_settled(read))
+        return self._split(text, lang, memo, home=True, frames=True)
+
+    def _frames(self, lang: str) -> FrameReader:
+        reader = self._frame_readers.get(lang)
+        if reader is None:
+            devices = {d.name: d.domain for d in self._home_devices if _fits_language(d.name, lang)}
+            reader = FrameReader(lang, load_car_intents(lang).slot_lists, self._home_areas.get(lang, ()), devices)
+            self._frame_readers[lang] = reader
+        return reader
+
+    def _match_frames(self, text: str, lang: str) -> list[Command | HomeCommand] | None:
+        """A piece as the frame reader sees it: its commands, [] for a piece that only sets the
+        scene ("I'm almost home", "外面有味道"), None when it cannot be read."""
+        read = self._frames(lang).read(text)
+        if read:
+            return read
+        if self._frames(lang).is_aside(text):
+            return []
+        return None
 
     # -- matching ---------------------------------------------------------------
     def _match(
@@ -807,7 +844,13 @@ class Understander:
 
     # -- several requests in one sentence --------------------------------------------
     def _split(
-        self, text: str, lang: str, memo: dict[tuple[str, bool], Command | HomeCommand | None], *, home: bool
+        self,
+        text: str,
+        lang: str,
+        memo: dict[tuple[str, bool], Command | HomeCommand | None],
+        *,
+        home: bool,
+        frames: bool = False,
     ) -> Understanding | None:
         joints = [(m.start(), m.end(), m.group(0).strip()) for m in _JOINTS[lang].finditer(text)]
         if not joints or len(joints) > MAX_JOINTS:
@@ -851,11 +894,14 @@ class Understander:
                     matched = self._match(chunk, lang, memo, home=home)
                 if matched is None and cuts[i][2] in keep:
                     matched = self._match(text[cuts[i][1] : cuts[j][0]].strip(), lang, memo, home=home)
-                if matched is None:
+                read: list[Command | HomeCommand] | None = None if matched is None else [matched]
+                if read is None and frames:
+                    read = self._match_frames(chunk, lang)
+                if read is None:
                     continue
                 rest = solve(j, lead.group(0).strip() if lead else verb)
                 if rest is not None:
-                    found = [matched, *rest]
+                    found = [*read, *rest]
                     break
             memo_verb[(i, verb)] = found
             return found

@@ -1,0 +1,1399 @@
+"""Frames: a conservative fallback reader for requests the templates do not understand.
+
+A template matches a whole wording; people keep finding new ones ("get the hazards going",
+"副驾驶设置二十四度", "風、きつい"). This reader ignores word order and reads only the words
+that carry a request: a *thing* (window, 座椅加热, 風量 …), an *action* (open, 调低, 消して …),
+a *zone* (passenger, 后排, 私の …), numbers with their unit, colours, places, complaint words,
+and the home's areas and devices. It composes them into the same `Command` (intent + slots)
+the templates produce, or a `HomeCommand`, so the planner, safety rules, seat awareness and
+replies stay one code path.
+
+Flow: `FrameReader.read(text)` scans the normalised text once with one longest-first regular
+expression per language (lexicons built from the car templates' own slot lists plus the words
+below) → `_Frame` (what was found) → `_car` or `_home` composes commands → None when a
+required part is missing or two readings conflict (two things, two directions, a negation in
+front of an action): a wrong action is worse than "I did not understand".
+
+    reader = FrameReader("en")
+    reader.read("get the hazards going")        # [Command('Switch', {'device': 'hazard', 'state': 'on'}, …)]
+    reader.read("open the window and the trunk") # None: two things, one reading is a guess
+
+It runs only where the templates understood nothing (understanding.py, last resort per piece).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hassil.expression import TextChunk
+from hassil.intents import TextSlotList
+from hassil.numbers import get_rbnf_engine
+
+# Words the templates do not list as slot values. kind:value; the values of "thing" are the
+# template device names where one exists, so a composed Switch is exactly a template's Switch.
+_EN: dict[str, str] = {
+    # things
+    "temperature": "thing:temperature",
+    "temp": "thing:temperature",
+    "climate": "thing:temperature",
+    "heating": "thing:temperature",
+    "cabin temperature": "thing:temperature",
+    "fan": "thing:fan",
+    "fans": "thing:fan",
+    "fan speed": "thing:fan",
+    "airflow": "thing:fan",
+    "air flow": "thing:fan",
+    "blower": "thing:fan",
+    "air": "thing:fan",
+    "ventilation": "thing:fan",
+    "fresh air": "thing:fresh_air",
+    "outside air": "thing:fresh_air",
+    "window": "thing:window",
+    "windows": "thing:window",
+    "side window": "thing:window",
+    "side windows": "thing:window",
+    "windshield": "thing:windshield",
+    "windscreen": "thing:windshield",
+    "front window": "thing:windshield",
+    "front glass": "thing:windshield",
+    "rear window": "thing:rear_glass",
+    "back window": "thing:rear_glass",
+    "rear windshield": "thing:rear_glass",
+    "rear glass": "thing:rear_glass",
+    "back glass": "thing:rear_glass",
+    "sunroof": "thing:sunroof",
+    "moonroof": "thing:sunroof",
+    "roof": "thing:sunroof",
+    "door": "thing:door",
+    "doors": "thing:door",
+    "car": "thing:car",
+    "vehicle": "thing:car",
+    "seat": "thing:seat",
+    "seats": "thing:seat",
+    "volume": "thing:volume",
+    "music": "thing:volume",
+    "sound": "thing:volume",
+    "audio": "thing:volume",
+    "radio": "thing:volume",
+    "media": "thing:volume",
+    "charging": "thing:charging",
+    "charge": "thing:charging",
+    "charge limit": "thing:charge_limit",
+    "charging limit": "thing:charge_limit",
+    "charge level": "thing:battery",
+    "range": "thing:range",
+    "kilometers": "thing:range",
+    "kilometres": "thing:range",
+    "km": "thing:range",
+    "miles": "thing:range",
+    "distance": "thing:range",
+    "battery": "thing:battery",
+    "battery level": "thing:battery",
+    "state of charge": "thing:battery",
+    "outside": "thing:outside",
+    "outdoors": "thing:outside",
+    "inside": "thing:inside",
+    "in here": "thing:inside",
+    "cabin": "thing:inside",
+    "light": "thing:light",
+    "lights": "thing:light",
+    "lamp": "thing:light",
+    "lamps": "thing:light",
+    "lighting": "thing:light",
+    # actions
+    "turn on": "act:on",
+    "switch on": "act:on",
+    "on": "act:on",
+    "activate": "act:on",
+    "enable": "act:on",
+    "going": "act:on",
+    "fire up": "act:on",
+    "put on": "act:on",
+    "engage": "act:on",
+    "turn off": "act:off",
+    "switch off": "act:off",
+    "off": "act:off",
+    "disable": "act:off",
+    "deactivate": "act:off",
+    "kill": "act:off",
+    "shut off": "act:off",
+    "cut": "act:off",
+    "open": "act:open",
+    "roll down": "act:open",
+    "crack open": "act:open",
+    "close": "act:close",
+    "shut": "act:close",
+    "roll up": "act:close",
+    "up": "act:up",
+    "raise": "act:up",
+    "increase": "act:up",
+    "higher": "act:up",
+    "turn up": "act:up",
+    "speed up": "act:up",
+    "more": "act:up",
+    "boost": "act:up",
+    "crank up": "act:up",
+    "stronger": "act:up",
+    "down": "act:down",
+    "lower": "act:down",
+    "decrease": "act:down",
+    "reduce": "act:down",
+    "turn down": "act:down",
+    "less": "act:down",
+    "slow down": "act:down",
+    "drop": "act:down",
+    "weaker": "act:down",
+    "max": "act:max",
+    "maximum": "act:max",
+    "full blast": "act:max",
+    "highest": "act:max",
+    "min": "act:min",
+    "minimum": "act:min",
+    "lowest": "act:min",
+    "lock": "act:lock",
+    "lock up": "act:lock",
+    "unlock": "act:unlock",
+    "start": "act:start",
+    "begin": "act:start",
+    "resume": "act:start",
+    "stop": "act:stop",
+    "pause": "act:stop",
+    "end": "act:stop",
+    "mute": "act:mute",
+    "unmute": "act:unmute",
+    "warmer": "act:warm",
+    "warm": "act:warm",
+    "warm up": "act:warm",
+    "heat": "act:warm",
+    "heat up": "act:warm",
+    "hotter": "act:warm",
+    "cooler": "act:cool",
+    "colder": "act:cool",
+    "cool": "act:cool",
+    "cool down": "act:cool",
+    "chill": "act:cool",
+    "louder": "act:loud",
+    "quieter": "act:quiet",
+    "softer": "act:quiet",
+    "go": "act:go",
+    "drive": "act:go",
+    "take": "act:go",
+    "navigate": "act:go",
+    "head": "act:go",
+    "route": "act:go",
+    "directions": "act:go",
+    "bring": "act:go",
+    "set": "act:set",
+    "make": "act:set",
+    "put": "act:set",
+    "change": "act:set",
+    "adjust": "act:set",
+    "forward": "act:forward",
+    "forwards": "act:forward",
+    "backward": "act:backward",
+    "backwards": "act:backward",
+    "dim": "act:dim",
+    "darker": "act:dim",
+    "brighten": "act:bright",
+    "brighter": "act:bright",
+    "defrost": "act:defrost",
+    "defog": "act:defrost",
+    "demist": "act:defrost",
+    "clear": "act:defrost",
+    # amounts, markers
+    "a bit": "bit:",
+    "a little": "bit:",
+    "a little bit": "bit:",
+    "slightly": "bit:",
+    "a tad": "bit:",
+    "a touch": "bit:",
+    "a crack": "bit:",
+    "somewhat": "bit:",
+    "halfway": "half:",
+    "half way": "half:",
+    "half": "half:",
+    "half open": "half:",
+    "fully": "full:",
+    "all the way": "full:",
+    "completely": "full:",
+    "wide open": "full:",
+    "as well": "too:",
+    "also": "too:",
+    "same": "same:",
+    "the same": "same:",
+    "don't": "neg:",
+    "do not": "neg:",
+    "dont": "neg:",
+    "no": "neg:",
+    "not": "neg:",
+    "never": "neg:",
+    "hot": "complaint:hot",
+    "too hot": "complaint:hot",
+    "too warm": "complaint:hot",
+    "stuffy": "complaint:hot",
+    "sweating": "complaint:hot",
+    "boiling": "complaint:hot",
+    "roasting": "complaint:hot",
+    "cold": "complaint:cold",
+    "chilly": "complaint:cold",
+    "freezing": "complaint:cold",
+    "too cold": "complaint:cold",
+    "too loud": "complaint:loud",
+    "too quiet": "complaint:quiet",
+    "can't hear": "complaint:quiet",
+    "too hard": "complaint:strong",
+    "too strong": "complaint:strong",
+    "too much air": "complaint:strong",
+    "too windy": "complaint:strong",
+    "too weak": "complaint:weak",
+    "fogged": "complaint:fog",
+    "fogged up": "complaint:fog",
+    "foggy": "complaint:fog",
+    "misted": "complaint:fog",
+    "misted up": "complaint:fog",
+    "steamed up": "complaint:fog",
+    "fogging up": "complaint:fog",
+    "can't see": "complaint:fog",
+    "how": "query:",
+    "what": "query:",
+    "what's": "query:",
+    "how much": "query:",
+    "how many": "query:",
+    "how far": "query:",
+    "tell me": "query:",
+    "degrees": "deg:",
+    "degree": "deg:",
+    "celsius": "deg:",
+    "percent": "pct:",
+    "per cent": "pct:",
+    "%": "pct:",
+    "level": "level:",
+    "setting": "level:",
+    "notch": "level:",
+    "step": "level:",
+    "brightness": "bright:",
+    "almost home": "aside:",
+    "almost there": "aside:",
+    "nearly home": "aside:",
+    "on my way": "aside:",
+    "smells": "aside:",
+    "smell": "aside:",
+    "stinks": "aside:",
+    "getting close": "aside:",
+}
+_ZH: dict[str, str] = {
+    "温度": "thing:temperature",
+    "空调温度": "thing:temperature",
+    "车内温度": "thing:temperature",
+    "风量": "thing:fan",
+    "风速": "thing:fan",
+    "风": "thing:fan",
+    "出风": "thing:fan",
+    "风力": "thing:fan",
+    "风扇": "thing:fan",
+    "鼓风机": "thing:fan",
+    "外循环": "thing:fresh_air",
+    "新风": "thing:fresh_air",
+    "车窗": "thing:window",
+    "窗户": "thing:window",
+    "窗": "thing:window",
+    "窗子": "thing:window",
+    "玻璃": "thing:window",
+    "前挡": "thing:windshield",
+    "前挡风玻璃": "thing:windshield",
+    "挡风玻璃": "thing:windshield",
+    "前风挡": "thing:windshield",
+    "前玻璃": "thing:windshield",
+    "后挡": "thing:rear_glass",
+    "后挡风玻璃": "thing:rear_glass",
+    "后风挡": "thing:rear_glass",
+    "天窗": "thing:sunroof",
+    "车门": "thing:door",
+    "门": "thing:door",
+    "车": "thing:car",
+    "车辆": "thing:car",
+    "车子": "thing:car",
+    "爱车": "thing:car",
+    "座椅": "thing:seat",
+    "座位": "thing:seat",
+    "椅子": "thing:seat",
+    "座椅加热": "thing:seat_heating",
+    "加热": "thing:seat_heating",
+    "座椅通风": "thing:seat_ventilation",
+    "通风": "thing:seat_ventilation",
+    "音量": "thing:volume",
+    "声音": "thing:volume",
+    "音乐": "thing:volume",
+    "歌": "thing:volume",
+    "音响": "thing:volume",
+    "充电": "thing:charging",
+    "充电上限": "thing:charge_limit",
+    "充电限制": "thing:charge_limit",
+    "续航": "thing:range",
+    "里程": "thing:range",
+    "续航里程": "thing:range",
+    "公里": "thing:range",
+    "能跑": "thing:range",
+    "能开": "thing:range",
+    "电量": "thing:battery",
+    "电池": "thing:battery",
+    "剩余电量": "thing:battery",
+    "外面": "thing:outside",
+    "室外": "thing:outside",
+    "车外": "thing:outside",
+    "外边": "thing:outside",
+    "车内": "thing:inside",
+    "车里": "thing:inside",
+    "灯": "thing:light",
+    "电灯": "thing:light",
+    "灯光": "thing:light",
+    "打开": "act:on",
+    "开": "act:on",
+    "开启": "act:on",
+    "开一下": "act:on",
+    "开下": "act:on",
+    "开个": "act:on",
+    "启动": "act:on",
+    "来个": "act:set",
+    "关": "act:off",
+    "关掉": "act:off",
+    "关闭": "act:off",
+    "关上": "act:off",
+    "关了": "act:off",
+    "调高": "act:up",
+    "升高": "act:up",
+    "提高": "act:up",
+    "加大": "act:up",
+    "调大": "act:up",
+    "增加": "act:up",
+    "高一点": "act:up",
+    "大一点": "act:up",
+    "大点": "act:up",
+    "大些": "act:up",
+    "高点": "act:up",
+    "强一点": "act:up",
+    "加强": "act:up",
+    "调低": "act:down",
+    "降低": "act:down",
+    "降": "act:down",
+    "减小": "act:down",
+    "调小": "act:down",
+    "减少": "act:down",
+    "低一点": "act:down",
+    "小一点": "act:down",
+    "小点": "act:down",
+    "低点": "act:down",
+    "弱一点": "act:down",
+    "减弱": "act:down",
+    "升起": "act:close",
+    "升起来": "act:close",
+    "升上去": "act:close",
+    "摇上": "act:close",
+    "关严": "act:close",
+    "降下": "act:open",
+    "降下来": "act:open",
+    "摇下": "act:open",
+    "放下": "act:open",
+    "最大": "act:max",
+    "开到最大": "act:max",
+    "最高": "act:max",
+    "最小": "act:min",
+    "最低": "act:min",
+    "锁": "act:lock",
+    "锁车": "act:lock",
+    "锁上": "act:lock",
+    "解锁": "act:unlock",
+    "开锁": "act:unlock",
+    "开始": "act:start",
+    "停": "act:stop",
+    "停止": "act:stop",
+    "暂停": "act:stop",
+    "停了": "act:stop",
+    "静音": "act:mute",
+    "暖": "act:warm",
+    "暖和": "act:warm",
+    "热一点": "act:warm",
+    "暖一点": "act:warm",
+    "凉": "act:cool",
+    "凉快": "act:cool",
+    "冷一点": "act:cool",
+    "凉一点": "act:cool",
+    "大声": "act:loud",
+    "小声": "act:quiet",
+    "响一点": "act:loud",
+    "去": "act:go",
+    "导航": "act:go",
+    "回": "act:go",
+    "前往": "act:go",
+    "带我": "act:go",
+    "带我们": "act:go",
+    "设置": "act:set",
+    "调到": "act:set",
+    "调成": "act:set",
+    "设成": "act:set",
+    "设为": "act:set",
+    "设定": "act:set",
+    "调": "act:set",
+    "开到": "act:set",
+    "往前": "act:forward",
+    "靠前": "act:forward",
+    "向前": "act:forward",
+    "往后": "act:backward",
+    "靠后": "act:backward",
+    "向后": "act:backward",
+    "调暗": "act:dim",
+    "暗": "act:dim",
+    "调亮": "act:bright",
+    "亮": "act:bright",
+    "除雾": "act:defrost",
+    "除霜": "act:defrost",
+    "一点": "bit:",
+    "一点儿": "bit:",
+    "一些": "bit:",
+    "稍微": "bit:",
+    "有点": "bit:",
+    "点": "bit:",
+    "一下": "bit:",
+    "全开": "full:",
+    "开到底": "full:",
+    "完全": "full:",
+    "也": "too:",
+    "一样": "same:",
+    "这样": "same:",
+    "同样": "same:",
+    "两个": "both:",
+    "两边": "both:",
+    "都": "both:",
+    "两侧": "both:",
+    "别": "neg:",
+    "不要": "neg:",
+    "不用": "neg:",
+    "不": "neg:",
+    "没": "neg:",
+    "热": "complaint:hot",
+    "好热": "complaint:hot",
+    "太热": "complaint:hot",
+    "出汗": "complaint:hot",
+    "闷": "complaint:hot",
+    "热死": "complaint:hot",
+    "冷": "complaint:cold",
+    "好冷": "complaint:cold",
+    "太冷": "complaint:cold",
+    "冻": "complaint:cold",
+    "吵": "complaint:loud",
+    "太吵": "complaint:loud",
+    "听不见": "complaint:quiet",
+    "听不清": "complaint:quiet",
+    "雾": "complaint:fog",
+    "起雾": "complaint:fog",
+    "看不清": "complaint:fog",
+    "模糊": "complaint:fog",
+    "太大": "complaint:strong",
+    "太猛": "complaint:strong",
+    "太强": "complaint:strong",
+    "太小": "complaint:weak",
+    "太弱": "complaint:weak",
+    "多少": "query:",
+    "几": "query:",
+    "多远": "query:",
+    "多久": "query:",
+    "什么": "query:",
+    "吗": "query:",
+    "度": "deg:",
+    "摄氏度": "deg:",
+    "百分之": "pct_pre:",
+    "%": "pct:",
+    "档": "level:",
+    "级": "level:",
+    "挡": "level:",
+    "亮度": "bright:",
+    "不行": "filler:",
+    "不得了": "filler:",
+    "统一": "filler:",
+    "一起": "filler:",
+    "一直": "filler:",
+    "一会": "filler:",
+    "一半": "half:",
+    "快到": "aside:",
+    "到家": "aside:",
+    "马上到": "aside:",
+    "味道": "aside:",
+    "臭": "aside:",
+    "难闻": "aside:",
+}
+_JA: dict[str, str] = {
+    "温度": "thing:temperature",
+    "室温": "thing:temperature",
+    "設定温度": "thing:temperature",
+    "設定": "thing:temperature",
+    "空調": "thing:temperature",
+    "風": "thing:fan",
+    "風量": "thing:fan",
+    "風力": "thing:fan",
+    "送風": "thing:fan",
+    "ファン": "thing:fan",
+    "外気導入": "thing:fresh_air",
+    "外気": "thing:fresh_air",
+    "窓": "thing:window",
+    "窓ガラス": "thing:window",
+    "ウィンドウ": "thing:window",
+    "ウインドウ": "thing:window",
+    "フロントガラス": "thing:windshield",
+    "リアガラス": "thing:rear_glass",
+    "サンルーフ": "thing:sunroof",
+    "ドア": "thing:door",
+    "車": "thing:car",
+    "クルマ": "thing:car",
+    "シート": "thing:seat",
+    "座席": "thing:seat",
+    "席": "thing:seat",
+    "シートヒーター": "thing:seat_heating",
+    "座席ヒーター": "thing:seat_heating",
+    "シートヒータ": "thing:seat_heating",
+    "シートベンチレーション": "thing:seat_ventilation",
+    "シートクーラー": "thing:seat_ventilation",
+    "ベンチレーション": "thing:seat_ventilation",
+    "音量": "thing:volume",
+    "ボリューム": "thing:volume",
+    "音": "thing:volume",
+    "音楽": "thing:volume",
+    "充電": "thing:charging",
+    "充電上限": "thing:charge_limit",
+    "航続距離": "thing:range",
+    "航続可能距離": "thing:range",
+    "走れる": "thing:range",
+    "電池": "thing:battery",
+    "バッテリー": "thing:battery",
+    "残量": "thing:battery",
+    "充電残量": "thing:battery",
+    "電池残量": "thing:battery",
+    "バッテリー残量": "thing:battery",
+    "外": "thing:outside",
+    "外気温": "thing:outside",
+    "車外": "thing:outside",
+    "車内": "thing:inside",
+    "車の中": "thing:inside",
+    "電気": "thing:light",
+    "ライト": "thing:light",
+    "照明": "thing:light",
+    "明かり": "thing:light",
+    "あかり": "thing:light",
+    "灯り": "thing:light",
+    "間接照明": "thing:ambient_light",
+    "アンビエント": "thing:ambient_light",
+    "冷房": "thing:ac",
+    "クーラー": "thing:ac",
+    "内気循環": "thing:recirculation",
+    "つけて": "act:on",
+    "付けて": "act:on",
+    "点けて": "act:on",
+    "オン": "act:on",
+    "入れて": "act:on",
+    "いれて": "act:on",
+    "電源を入れて": "act:on",
+    "かけて": "act:on",
+    "動かして": "act:on",
+    "消して": "act:off",
+    "けして": "act:off",
+    "切って": "act:off",
+    "オフ": "act:off",
+    "止めて": "act:stop",
+    "とめて": "act:stop",
+    "停止": "act:stop",
+    "電源を切って": "act:off",
+    "開けて": "act:open",
+    "あけて": "act:open",
+    "開いて": "act:open",
+    "下ろして": "act:open",
+    "おろして": "act:open",
+    "開け": "act:open",
+    "閉めて": "act:close",
+    "しめて": "act:close",
+    "閉じて": "act:close",
+    "上げて": "act:up",
+    "あげて": "act:up",
+    "強く": "act:up",
+    "強めに": "act:up",
+    "強め": "act:up",
+    "高く": "act:up",
+    "大きく": "act:loud",
+    "アップ": "act:up",
+    "増やして": "act:up",
+    "下げて": "act:down",
+    "さげて": "act:down",
+    "弱く": "act:down",
+    "弱めに": "act:down",
+    "弱め": "act:down",
+    "低く": "act:down",
+    "小さく": "act:quiet",
+    "ダウン": "act:down",
+    "減らして": "act:down",
+    "最大": "act:max",
+    "マックス": "act:max",
+    "最強": "act:max",
+    "最小": "act:min",
+    "最弱": "act:min",
+    "ロック": "act:lock",
+    "施錠": "act:lock",
+    "解錠": "act:unlock",
+    "ロック解除": "act:unlock",
+    "アンロック": "act:unlock",
+    "開始": "act:start",
+    "始めて": "act:start",
+    "ミュート": "act:mute",
+    "温めて": "act:warm",
+    "あたためて": "act:warm",
+    "暖かく": "act:warm",
+    "温かく": "act:warm",
+    "あったかく": "act:warm",
+    "暖めて": "act:warm",
+    "涼しく": "act:cool",
+    "冷やして": "act:cool",
+    "冷たく": "act:cool",
+    "寒く": "act:cool",
+    "行きたい": "act:go",
+    "行って": "act:go",
+    "向かって": "act:go",
+    "案内": "act:go",
+    "ナビ": "act:go",
+    "帰りたい": "act:go",
+    "帰る": "act:go",
+    "連れて行って": "act:go",
+    "行く": "act:go",
+    "まで": "act:go",
+    "にして": "act:set",
+    "に設定": "act:set",
+    "設定して": "act:set",
+    "に": "act:set",
+    "前に": "act:forward",
+    "前へ": "act:forward",
+    "後ろに": "act:backward",
+    "後ろへ": "act:backward",
+    "暗く": "act:dim",
+    "明るく": "act:bright",
+    "少し": "bit:",
+    "ちょっと": "bit:",
+    "ちょい": "bit:",
+    "もうちょい": "bit:",
+    "もう少し": "bit:",
+    "すこし": "bit:",
+    "もうちょっと": "bit:",
+    "半分": "half:",
+    "半開": "half:",
+    "一緒に": "filler:",
+    "一番": "filler:",
+    "全開": "full:",
+    "全部開け": "full:",
+    "それで": "same:",
+    "同じ": "same:",
+    "同じに": "same:",
+    "一緒": "same:",
+    "両方": "both:",
+    "両側": "both:",
+    "二つ": "both:",
+    "両サイド": "both:",
+    "2つ": "both:",
+    "ないで": "neg:",
+    "いらない": "neg:",
+    "要らない": "neg:",
+    "しないで": "neg:",
+    "なくていい": "neg:",
+    "暑い": "complaint:hot",
+    "暑": "complaint:hot",
+    "あつい": "complaint:hot",
+    "汗": "complaint:hot",
+    "蒸し暑": "complaint:hot",
+    "むしむし": "complaint:hot",
+    "寒い": "complaint:cold",
+    "寒": "complaint:cold",
+    "さむい": "complaint:cold",
+    "冷える": "complaint:cold",
+    "うるさい": "complaint:loud",
+    "聞こえない": "complaint:quiet",
+    "曇": "complaint:fog",
+    "くもって": "complaint:fog",
+    "見えない": "complaint:fog",
+    "曇り": "complaint:fog",
+    "きつい": "complaint:strong",
+    "強すぎ": "complaint:strong",
+    "弱すぎ": "complaint:weak",
+    "何度": "query:",
+    "いくつ": "query:",
+    "何キロ": "query:",
+    "どのくらい": "query:",
+    "どれくらい": "query:",
+    "何パーセント": "query:",
+    "何%": "query:",
+    "どれだけ": "query:",
+    "教えて": "query:",
+    "度": "deg:",
+    "%": "pct:",
+    "パーセント": "pct:",
+    "割": "wari:",
+    "段": "level:",
+    "段階": "level:",
+    "レベル": "level:",
+    "明るさ": "bright:",
+    "着く": "aside:",
+    "着いた": "aside:",
+    "臭い": "aside:",
+    "におい": "aside:",
+    "匂い": "aside:",
+    "もうすぐ": "aside:",
+}
+_OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
+# The template lists read as frame words: list name → kind.
+_TEMPLATE_LISTS = {"zone": "zone", "device": "thing", "color": "color", "place": "place", "trunk": "trunk"}
+_CJK_NUMBER = "[零〇一二两三四五六七八九十百]+"
+_UNIT_CHARS = frozenset("度%档级挡段割")
+_MAX_WORDS = 24  # a longer piece is no terse request; refuse rather than guess at it
+
+# Things the on/off switches of the templates know (GLOBAL_SWITCHES and the ambient light).
+_SWITCHES = frozenset(
+    {
+        "ac",
+        "front_defrost",
+        "rear_defrost",
+        "recirculation",
+        "dome_light",
+        "ambient_light",
+        "headlights",
+        "high_beam",
+        "hazard",
+        "fog_lights",
+    }
+)
+_QUERIES = {"range": "range", "battery": "battery", "inside": "cabin_temperature", "outside": "outside_temperature"}
+_UP = {"up": "up", "down": "down", "max": "up", "min": "down", "loud": "up", "quiet": "down"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    value: str
+    start: int
+    end: int
+
+
+@dataclass
+class _Frame:
+    """What one piece of an utterance says, word class by word class."""
+
+    text: str
+    hits: list[Hit]
+    things: list[str] = field(default_factory=list)
+    acts: list[str] = field(default_factory=list)
+    zones: list[str] = field(default_factory=list)
+    numbers: list[tuple[float, str]] = field(default_factory=list)  # value, unit: deg pct level ""
+    marks: set[str] = field(default_factory=set)  # bit full too same both neg query bright
+    complaints: list[str] = field(default_factory=list)
+    colors: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)
+    trunk: str = ""
+
+
+def _uniq(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+class FrameReader:
+    """One language's frame lexicon; build once (the Understander does) and call `read`."""
+
+    def __init__(
+        self,
+        lang: str,
+        template_lists: Mapping[str, Any] | None = None,
+        home_areas: Sequence[str] = (),
+        home_devices: Mapping[str, str] | None = None,
+    ) -> None:
+        self.lang = lang
+        lexicon: dict[str, tuple[str, str]] = {}
+        for name, kind in _TEMPLATE_LISTS.items():
+            slot = (template_lists or {}).get(name)
+            if isinstance(slot, TextSlotList):
+                for slot_value in slot.values:
+                    if isinstance(slot_value.text_in, TextChunk):
+                        word = " ".join(slot_value.text_in.text.casefold().split())
+                        if word:
+                            lexicon[word] = (kind, str(slot_value.value_out))
+        for word, entry in _OWN[lang].items():
+            kind, _, value = entry.partition(":")
+            lexicon[word.casefold()] = (kind, value)
+        if lang == "en":
+            engine = get_rbnf_engine("en")
+            for number in range(0, 101):
+                for spelled in engine.format_number(number).text_by_ruleset.values():
+                    for form in {spelled, spelled.replace("-", " ")}:
+                        lexicon.setdefault(form.casefold(), ("num", str(number)))
+        for area in home_areas:
+            lexicon[area.casefold()] = ("area", area)
+        self._devices = dict(home_devices or {})
+        self._areas = frozenset(a.casefold() for a in home_areas)
+        for name in self._devices:
+            lexicon[name.casefold()] = ("device", name)
+        self._lexicon = lexicon
+        words = "|".join(re.escape(w) for w in sorted(lexicon, key=len, reverse=True))
+        if lang == "en":
+            self._scan = re.compile(rf"(?<![\w'])(?:(?P<w>{words})|(?P<n>\d+(?:\.\d+)?))(?![\w'])|(?P<p>%)")
+        else:
+            # Words first: "一点" (a bit), "两个" (both) and "百分之" are no numbers.
+            self._scan = re.compile(rf"(?P<w>{words})|(?P<n>\d+(?:\.\d+)?|{_CJK_NUMBER})")
+
+    # -- scanning ---------------------------------------------------------------------------
+    def frame(self, text: str) -> _Frame:
+        from renkei.apps.assistant.understanding import cjk_number
+
+        hits: list[Hit] = []
+        for match in self._scan.finditer(text):
+            if match.group("n") is not None:
+                raw = match.group("n")
+                if raw in ("一", "两") and text[match.end() : match.end() + 1] not in _UNIT_CHARS:
+                    continue  # inside a word ("统一", "一起"), not an amount
+                number = float(raw) if re.fullmatch(r"\d+(?:\.\d+)?", raw) else cjk_number(raw)
+                if number is not None:
+                    hits.append(Hit("num", str(number), match.start(), match.end()))
+                continue
+            word = match.group(0).strip()
+            kind, value = self._lexicon.get(word, ("pct", "") if word == "%" else ("", ""))
+            if kind:
+                hits.append(Hit(kind, value, match.start(), match.end()))
+        out = _Frame(text, hits)
+        for k, hit in enumerate(hits):
+            nxt = hits[k + 1] if k + 1 < len(hits) else None
+            prev = hits[k - 1] if k else None
+            if hit.kind == "num":
+                amount = float(hit.value)
+                unit = ""
+                if nxt is not None and nxt.kind in ("deg", "pct", "level", "wari") and self._near(hit, nxt):
+                    unit = nxt.kind
+                if prev is not None and prev.kind == "pct_pre" and self._near(prev, hit):
+                    unit = "pct"
+                if unit == "wari":
+                    amount, unit = amount * 10, "pct"
+                out.numbers.append((amount, unit))
+            elif hit.kind == "thing":
+                out.things.append(hit.value)
+            elif hit.kind == "trunk":
+                out.things.append("trunk")
+                out.trunk = hit.value
+            elif hit.kind == "act":
+                out.acts.append(hit.value)
+            elif hit.kind == "zone":
+                out.zones.append(hit.value)
+            elif hit.kind == "complaint":
+                out.complaints.append(hit.value)
+            elif hit.kind == "color":
+                out.colors.append(hit.value)
+            elif hit.kind == "place":
+                out.places.append(hit.value)
+            elif hit.kind == "area":
+                out.areas.append(hit.value)
+            elif hit.kind == "device":
+                out.devices.append(hit.value)
+            elif hit.kind in ("bit", "full", "half", "too", "same", "both", "neg", "query", "bright"):
+                out.marks.add(hit.kind)
+            if self.lang == "ja" and hit.kind in ("zone", "thing", "trunk") and text[hit.end : hit.end + 1] == "も":
+                out.marks.add("too")
+        if self.lang == "ja" and text.endswith(("は", "何度", "いくつ")):
+            out.marks.add("query")
+        if self.lang == "en" and re.search(r"\btoo$", text):
+            out.marks.add("too")
+        return out
+
+    def is_aside(self, text: str) -> bool:
+        """A piece that only sets the scene beside a request ("I'm almost home", "外面有味道",
+        "もうすぐ着くから"): it names an aside and nothing that could be a request."""
+        if len(text) > 80:
+            return False
+        f = self.frame(text)
+        kinds = {h.kind for h in f.hits}
+        return (
+            "aside" in kinds
+            and kinds <= {"aside", "place", "bit", "thing"}
+            and set(f.things)
+            <= {
+                "outside",
+                "inside",
+                "car",
+            }
+        )
+
+    def _near(self, a: Hit, b: Hit) -> bool:
+        return b.start - a.end <= (1 if self.lang == "en" else 0)
+
+    # -- composing ----------------------------------------------------------------------------
+    def read(self, text: str) -> list[Any] | None:
+        """Commands (understanding.Command / HomeCommand) for one piece, or None: not understood."""
+        if not text or len(text.split()) > _MAX_WORDS or len(text) > 200:
+            return None
+        f = self.frame(text)
+        if f.areas or f.devices:
+            home = self._home(f)
+            return [home] if home is not None else None
+        return self._car(f)
+
+    def _cmd(self, intent: str, slots: dict[str, Any], f: _Frame) -> Any:
+        from renkei.apps.assistant.understanding import Command
+
+        return Command(intent, {**slots, "frame": True}, f.text)
+
+    def _zone(self, f: _Frame, *, seats: bool = True) -> dict[str, Any] | None:
+        """The zone slot, {} for none said, None when two zones conflict."""
+        zones = _uniq(z for z in f.zones if not (z == "mine" and len(set(f.zones)) > 1))
+        if "all" in zones and len(zones) > 1:
+            zones = [z for z in zones if z != "all"]
+        if len(zones) > 1:
+            return None
+        if zones:
+            return {"zone": zones[0]}
+        return {}
+
+    def _car(self, f: _Frame) -> list[Any] | None:
+        things = _uniq(f.things)
+        acts = _uniq(a for a in f.acts if a != "set")
+        setting = "set" in f.acts
+        neg = "neg" in f.marks
+        zone = self._zone(f)
+        if zone is None:
+            return None
+        # Derived things: words that together name one ("seat" + "warm" = seat heating).
+        if "seat" in things and ("seat_heating" in things or "seat_ventilation" in things):
+            things.remove("seat")
+        if "seat" in things and "fan" in things:
+            things = [t for t in things if t not in ("seat", "fan")] + ["seat_ventilation"]
+        if "light" in things and len(things) > 1:
+            things.remove("light")  # "ambient light", "hazard lights": the other word names it
+        if "car" in things and len(things) > 1:
+            things.remove("car")
+        if "temperature" in things and ("inside" in things or "outside" in things):
+            things.remove("temperature")
+        if "query" not in f.marks:
+            # "in here", "車内", "外面": where, not what, unless asked about
+            things = [t for t in things if t not in ("inside", "outside")]
+        if "window" in things and "windshield" in things:
+            things.remove("window")
+        if things == ["seat"] and any(unit == "deg" for _, unit in f.numbers):
+            things = []  # "後ろの席、21度": the seat names where, the degrees what
+        if "seat" in things and acts == ["warm"]:
+            things, acts = ["seat_heating"], ["on"]
+        if "seat" in things and acts == ["cool"]:
+            things, acts = ["seat_ventilation"], ["on"]
+        if "fog" in f.complaints and things in ([], ["window"], ["windshield"], ["rear_glass"]):
+            defrost = "rear_defrost" if things == ["rear_glass"] or zone.get("zone") == "rear" else "front_defrost"
+            if things or acts in ([], ["on"], ["defrost"]):
+                if acts and acts not in (["on"], ["defrost"]):
+                    return None
+                return [self._cmd("Switch", {"device": defrost, "state": "on"}, f)] if things else None
+        if things in (["windshield"], ["rear_glass"]) and acts in (["warm"], ["defrost"], ["on"]):
+            device = "front_defrost" if things == ["windshield"] else "rear_defrost"
+            return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
+        if "query" in f.marks and set(acts) <= {"go"} and len(things) == 1 and things[0] in _QUERIES:
+            return [self._cmd("Query", {"what": _QUERIES[things[0]]}, f)]
+        if self.lang == "ja" and not acts and things == ["battery"] and not f.numbers:
+            return [self._cmd("Query", {"what": "battery"}, f)]
+        if f.places:
+            places = _uniq(f.places)
+            if len(places) != 1 or [a for a in acts if a != "on"] != ["go"] or neg:
+                return None
+            if things and things != ["car"]:
+                return None
+            return [self._cmd("Navigate", {"place": places[0]}, f)]
+        if f.colors:
+            colors = _uniq(f.colors)
+            if len(colors) == 1 and things in (["ambient_light"], ["light"]) and not neg and not f.numbers:
+                if things == ["light"] and self.lang != "ja":
+                    return None
+                return [self._cmd("SetAmbientColor", {"color": colors[0], **zone}, f)]
+            return None
+        acts = [a for a in acts if a != "go"] if things and "go" in acts and not f.places else acts
+        if len(things) > 1:
+            # "hazards and fog lights on": several switches, one action.
+            if all(t in _SWITCHES for t in things) and len(acts) == 1 and acts[0] in ("on", "off") and not f.numbers:
+                state = "on" if (acts[0] == "on") != neg else "off"
+                return [self._cmd("Switch", {"device": t, "state": state}, f) for t in things]
+            return None
+        if len(acts) > 1:
+            settled = self._settle_acts(acts, things[0] if things else "")
+            if settled is None:
+                return None
+            acts = settled
+        act = acts[0] if acts else ""
+        thing = things[0] if things else ""
+        numbers = f.numbers
+        if len(numbers) > 1:
+            return None
+        number = numbers[0] if numbers else None
+        if not thing:
+            return self._thingless(f, act, number, zone, setting, neg)
+        builder = getattr(self, f"_thing_{thing}", None)
+        if thing in _SWITCHES:
+            builder = self._thing_switch
+        if builder is None:
+            return None
+        result: list[Any] | None = builder(f, thing, act, number, zone, setting, neg)
+        return result
+
+    @staticmethod
+    def _settle_acts(acts: list[str], thing: str) -> list[str] | None:
+        """Two action words that say one thing ("turn down … lower") or that conflict (None)."""
+        groups = [
+            {"up", "more", "max", "loud", "warm", "on", "bright"},
+            {"down", "less", "min", "quiet", "cool", "off", "dim"},
+            {"open", "on", "down"} if thing in ("window", "sunroof", "trunk", "door") else set(),
+            {"close", "off", "up"} if thing in ("window", "sunroof", "trunk", "door") else set(),
+            {"on", "up", "max"} if thing == "fan" else set(),
+            {"stop", "off", "close"},
+            {"start", "on"},
+            {"go", "on"},
+        ]
+        for group in groups:
+            if set(acts) <= group:
+                for preferred in (
+                    "open",
+                    "close",
+                    "max",
+                    "min",
+                    "stop",
+                    "start",
+                    "off",
+                    "up",
+                    "down",
+                    "loud",
+                    "quiet",
+                    "warm",
+                    "cool",
+                    "bright",
+                    "dim",
+                    "go",
+                    "on",
+                ):
+                    if preferred in acts:
+                        return [preferred]
+                return [acts[0]]
+        return None
+
+    def _thingless(
+        self, f: _Frame, act: str, number: tuple[float, str] | None, zone: dict[str, Any], setting: bool, neg: bool
+    ) -> list[Any] | None:
+        if neg:
+            return None
+        if number is not None:
+            value, unit = number
+            if unit == "deg" and 16 <= value <= 32 and act in ("", "on") and not f.complaints:
+                return [self._cmd("SetTemperature", {"temperature": value, **zone}, f)]
+            if unit == "deg" and 1 <= value <= 5 and act in ("up", "down", "warm", "cool"):
+                direction = "up" if act in ("up", "warm") else "down"
+                return [self._cmd("AdjustTemperature", {"direction": direction, "delta": int(value), **zone}, f)]
+            return None
+        if act in ("warm", "cool") and not f.complaints:
+            return [self._cmd("AdjustTemperature", {"direction": "up" if act == "warm" else "down", **zone}, f)]
+        if act in ("loud", "quiet") and not zone and not f.complaints:
+            return [self._cmd("AdjustVolume", {"direction": "up" if act == "loud" else "down"}, f)]
+        if act in ("lock", "unlock") and not zone:
+            return [self._cmd("Lock", {"state": act}, f)]
+        complaints = _uniq(f.complaints)
+        if len(complaints) == 1 and not act:
+            c = complaints[0]
+            if c in ("hot", "cold"):
+                # "后面好冷": from a rear seat that is the speaker's seat (as the templates read it)
+                where = {"zone": "rear_here"} if zone.get("zone") == "rear" else zone
+                slots = {"direction": "down" if c == "hot" else "up", "complaint": True, **where}
+                return [self._cmd("AdjustTemperature", slots, f)]
+            if c in ("loud", "quiet") and not zone:
+                return [self._cmd("AdjustVolume", {"direction": "down" if c == "loud" else "up", "complaint": True}, f)]
+            return None
+        if zone and ("too" in f.marks or "same" in f.marks) and act in ("", "on", "set") and not f.complaints:
+            return [self._cmd("FollowZone", dict(zone), f)]
+        return None
+
+    # -- one builder per thing: (frame, thing, action, number, zone, setting, negated) → commands
+    def _thing_temperature(
+        self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool
+    ) -> Any:
+        if neg:
+            return None
+        if number is not None:
+            value, unit = number
+            if unit in ("", "deg") and 16 <= value <= 32 and act in ("", "on"):
+                return [self._cmd("SetTemperature", {"temperature": value, **zone}, f)]
+            if (
+                unit in ("", "deg")
+                and 1 <= value <= 5
+                and value == int(value)
+                and act in ("up", "down", "warm", "cool")
+            ):
+                direction = "up" if act in ("up", "warm") else "down"
+                return [self._cmd("AdjustTemperature", {"direction": direction, "delta": int(value), **zone}, f)]
+            return None
+        if act in ("up", "down", "warm", "cool"):
+            direction = "up" if act in ("up", "warm") else "down"
+            return [self._cmd("AdjustTemperature", {"direction": direction, **zone}, f)]
+        if not act and ("too" in f.marks or "same" in f.marks) and zone:
+            return [self._cmd("FollowZone", {**zone, "thing": thing}, f)]
+        return None
+
+    def _thing_fan(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if neg:
+            return None
+        if number is not None:
+            value, unit = number
+            if act not in ("", "on", "up", "down") or value != int(value):
+                return None
+            if unit == "pct" and 0 <= value <= 100:
+                return [self._cmd("SetFan", {"percent": int(value), **zone}, f)]
+            if unit in ("", "level") and 0 <= value <= 10 and act in ("", "on"):
+                return [self._cmd("SetFan", {"fan_level": int(value), **zone}, f)]
+            return None
+        complaints = _uniq(f.complaints)
+        if complaints in (["strong"], ["weak"]) and not act:
+            direction = "down" if complaints == ["strong"] else "up"
+            return [self._cmd("AdjustFan", {"direction": direction, "complaint": True, **zone}, f)]
+        if f.complaints:
+            return None
+        if act in ("off", "stop"):
+            return [self._cmd("AdjustFan", {"direction": "off", **zone}, f)]
+        if act == "max":
+            return [self._cmd("SetFan", {"fan_level": 10, **zone}, f)]
+        if act == "min":
+            return [self._cmd("SetFan", {"fan_level": 1, **zone}, f)]
+        if act in _UP:
+            return [self._cmd("AdjustFan", {"direction": _UP[act], **zone}, f)]
+        if not act and ("too" in f.marks or "same" in f.marks) and zone:
+            return [self._cmd("FollowZone", {**zone, "thing": thing}, f)]
+        return None
+
+    def _thing_fresh_air(
+        self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool
+    ) -> Any:
+        if number is not None or (act not in ("on", "off", "open", "close") and not (setting and not act)):
+            return None
+        # Fresh air on = recirculation off.
+        on = (act in ("on", "open", "")) != neg
+        return [self._cmd("Switch", {"device": "recirculation", "state": "off" if on else "on"}, f)]
+
+    def _thing_switch(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if number is not None or f.complaints:
+            return None
+        if not act and (neg or (setting and self.lang == "ja")):
+            act = "on"  # "冷房はいらない" (negated: off), "内気循環にして"
+        if act not in ("on", "off", "open", "close", "start", "stop"):
+            return None
+        on = (act in ("on", "open", "start")) != neg
+        slots: dict[str, Any] = {"device": thing, "state": "on" if on else "off"}
+        if thing == "ambient_light":
+            slots.update(zone)
+        return [self._cmd("Switch", slots, f)]
+
+    def _thing_seat_heating(
+        self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool
+    ) -> Any:
+        cool = thing == "seat_ventilation"
+        if f.complaints:
+            return None
+        if number is not None:
+            value, unit = number
+            if unit in ("", "level") and value in (0, 1, 2, 3) and act in ("", "on", "set"):
+                slots = {"heat_level": int(value), **zone, **({"mode": "cool"} if cool else {})}
+                return [self._cmd("SetSeatHeating", slots, f)]
+            return None
+        if not act and not neg and self.lang == "zh-CN" and f.text.startswith("给"):
+            act = "on"  # "给我的座椅加热": heat my seat
+        if not act and setting and self.lang == "ja":
+            act = "on"  # "…をオンに"
+        if act in ("on", "off", "start", "stop"):
+            on = (act in ("on", "start")) != neg
+            return [self._cmd("Switch", {"device": thing, "state": "on" if on else "off", **zone}, f)]
+        if neg:
+            return None
+        if act == "max" and not cool:
+            return [self._cmd("SetSeatHeating", {"heat_level": 3, **zone}, f)]
+        if act in ("up", "down") and not cool:
+            return [self._cmd("AdjustSeatHeating", {"direction": act, **zone}, f)]
+        if not act and ("too" in f.marks or "same" in f.marks) and zone:
+            return [self._cmd("FollowZone", {**zone, "thing": thing}, f)]
+        return None
+
+    _thing_seat_ventilation = _thing_seat_heating
+
+    def _thing_seat(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if neg or number is not None or f.complaints:
+            return None
+        if act in ("forward", "backward"):
+            return [self._cmd("SeatMove", {"direction": act, **zone}, f)]
+        if not act and ("too" in f.marks or "same" in f.marks) and zone:
+            return [self._cmd("FollowZone", {**zone, "thing": thing}, f)]
+        return None
+
+    def _thing_window(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if neg or f.complaints:
+            return None
+        if "both" in f.marks and not zone:
+            return None  # both of which? the speaker's row is a guess
+        opening = act in ("open", "down", "on")
+        closing = act in ("close", "up", "off")
+        if number is not None:
+            value, unit = number
+            if unit == "pct" and 0 <= value <= 100 and (opening or act == ""):
+                return [self._cmd("SetWindow", {"percent": int(value), **zone}, f)]
+            return None
+        if "half" in f.marks and (opening or not act) and "full" not in f.marks and "bit" not in f.marks:
+            return [self._cmd("SetWindow", {"percent": 50, **zone}, f)]
+        if "full" in f.marks and (opening or not act):
+            return [self._cmd("Window", {"state": "open", **zone}, f)]
+        if "bit" in f.marks and opening:
+            return [self._cmd("SetWindow", {"percent": 10, **zone}, f)]
+        if opening or closing:
+            return [self._cmd("Window", {"state": "open" if opening else "close", **zone}, f)]
+        if not act and "too" in f.marks and zone:
+            return [self._cmd("FollowZone", {**zone, "thing": thing}, f)]
+        return None
+
+    def _thing_sunroof(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if neg or number is not None or zone or act not in ("open", "close", "on", "off"):
+            return None
+        return [self._cmd("Sunroof", {"state": "OPEN" if act in ("open", "on") else "CLOSE"}, f)]
+
+    def _thing_trunk(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if neg or number is not None or act not in ("open", "close", "on", "off"):
+            return None
+        return [self._cmd("Trunk", {"state": "open" if act in ("open", "on") else "close", "trunk": f.trunk}, f)]
+
+    def _thing_door(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if neg or number is not None:
+            return None
+        if act in ("lock", "unlock") and not zone:
+            return [self._cmd("Lock", {"state": act}, f)]
+        if act in ("open", "close") and zone:
+            return [self._cmd("Door", {"state": act, **zone}, f)]
+        return None
+
+    def _thing_car(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if neg or number is not None or zone or act not in ("lock", "unlock"):
+            return None
+        return [self._cmd("Lock", {"state": act}, f)]
+
+    def _thing_volume(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if neg:
+            return None
+        if number is not None:
+            value, unit = number
+            if unit in ("", "pct") and 0 <= value <= 100 and act in ("", "set"):
+                return [self._cmd("SetVolume", {"percent": int(value)}, f)]
+            return None
+        complaints = _uniq(f.complaints)
+        if complaints in (["loud"], ["quiet"]) and not act:
+            direction = "down" if complaints == ["loud"] else "up"
+            return [self._cmd("AdjustVolume", {"direction": direction, "complaint": True}, f)]
+        if f.complaints:
+            return None
+        if act in ("up", "down", "loud", "quiet", "max", "min") and act in _UP:
+            return [self._cmd("AdjustVolume", {"direction": _UP[act]}, f)]
+        if act in ("mute", "off", "close", "stop"):
+            return [self._cmd("Mute", {"state": "mute"}, f)]
+        return None
+
+    def _thing_charging(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if number is not None:
+            value, unit = number
+            limit_words = thing == "charge_limit" or neg or act in ("", "set", "up", "stop")
+            if unit == "pct" and 50 <= value <= 100 and limit_words:
+                return [self._cmd("SetChargeLimit", {"percent": int(value)}, f)]
+            return None
+        if neg or zone or thing == "charge_limit":
+            return None
+        if act in ("start", "on"):
+            return [self._cmd("Charging", {"state": "start"}, f)]
+        if act in ("stop", "off"):
+            return [self._cmd("Charging", {"state": "stop"}, f)]
+        return None
+
+    _thing_charge_limit = _thing_charging
+
+    # -- home -----------------------------------------------------------------------------------
+    def _home(self, f: _Frame) -> Any:
+        from renkei.apps.assistant.understanding import HomeCommand
+
+        if "neg" in f.marks or "query" in f.marks or f.complaints:
+            return None
+        areas, devices = _uniq(f.areas), _uniq(f.devices)
+        if len(areas) > 1 or len(devices) > 1:
+            return None
+        acts = _uniq(a for a in f.acts if a not in ("set", "go"))
+        slots: dict[str, Any] = {}
+        if devices:
+            slots["name"] = devices[0]
+            slots["domain"] = self._devices[devices[0]]
+        if areas:
+            slots["area"] = areas[0]
+        things = [t for t in _uniq(f.things) if t not in ("car",)]
+        if devices and things and devices[0].casefold() in self._areas and not areas:
+            # "车库开灯": the garage's light, not the garage door
+            del slots["name"], slots["domain"]
+            slots["area"] = devices[0]
+            devices = []
+        domain = slots.get("domain")
+        if not devices:
+            if things == ["light"]:
+                domain = slots["domain"] = "light"
+            elif things == ["temperature"]:
+                domain = slots["domain"] = "climate"
+            elif things:
+                return None
+        colors = _uniq(f.colors)
+        if colors:
+            if domain != "light" or len(colors) != 1 or f.numbers or (acts and acts != ["on"]):
+                return None
+            return HomeCommand(
+                "HassLightSet", {**slots, "color": _COLOR_NAMES.get(colors[0], colors[0])}, f.text, self.lang
+            )
+        if len(f.numbers) > 1:
+            return None
+        if f.numbers:
+            value, unit = f.numbers[0]
+            if (
+                domain == "light"
+                and unit in ("pct", "")
+                and 0 <= value <= 100
+                and acts in ([], ["dim"], ["bright"], ["on"])
+            ):
+                if unit == "" and "bright" not in f.marks:
+                    return None
+                return HomeCommand("HassLightSet", {**slots, "brightness": int(value)}, f.text, self.lang)
+            if domain == "climate" and unit in ("deg", "") and 5 <= value <= 35 and acts in ([], ["on"]):
+                return HomeCommand("HassClimateSetTemperature", {**slots, "temperature": value}, f.text, self.lang)
+            return None
+        if not domain:
+            return None
+        if len(acts) != 1:
+            return None
+        act = acts[0]
+        if act in ("on", "open", "start") and domain != "lock":
+            return HomeCommand("HassTurnOn", slots, f.text, self.lang)
+        if act in ("off", "close", "stop") and domain != "lock":
+            return HomeCommand("HassTurnOff", slots, f.text, self.lang)
+        if domain == "lock" and act in ("lock", "close"):
+            return HomeCommand("HassTurnOn", slots, f.text, self.lang)
+        if domain == "lock" and act in ("unlock", "open"):
+            return HomeCommand("HassTurnOff", slots, f.text, self.lang)
+        return None
+
+
+# Home Assistant names colours; the car lists give hex values.
+_COLOR_NAMES = {
+    "#FF0000": "red",
+    "#FF8000": "orange",
+    "#FFD700": "yellow",
+    "#00FF00": "green",
+    "#00FFFF": "cyan",
+    "#0000FF": "blue",
+    "#87CEEB": "lightblue",
+    "#8000FF": "purple",
+    "#FF69B4": "pink",
+    "#FFFFFF": "white",
+    "#FFB347": "orange",
+}
