@@ -156,6 +156,11 @@ _EN: dict[str, str] = {
     "lock": "act:lock",
     "lock up": "act:lock",
     "unlock": "act:unlock",
+    "release the lock": "act:unlock",
+    "release the locks": "act:unlock",
+    "undo the lock": "act:unlock",
+    "undo the locks": "act:unlock",
+    "take off the lock": "act:unlock",
     "start": "act:start",
     "begin": "act:start",
     "resume": "act:start",
@@ -212,6 +217,13 @@ _EN: dict[str, str] = {
     "a touch": "bit:",
     "a crack": "bit:",
     "somewhat": "bit:",
+    "back here": "zone:rear_here",
+    "a couple": "num:2",
+    "a couple of": "num:2",
+    "couple of": "num:2",
+    "a few": "num:3",
+    "open up": "act:open",
+    "blast": "act:max",
     "halfway": "half:",
     "half way": "half:",
     "half": "half:",
@@ -256,7 +268,7 @@ _EN: dict[str, str] = {
     "misted up": "complaint:fog",
     "steamed up": "complaint:fog",
     "fogging up": "complaint:fog",
-    "can't see": "complaint:fog",
+    "can't see": "complaint:blind",
     "how": "query:",
     "what": "query:",
     "what's": "query:",
@@ -294,6 +306,8 @@ _ZH: dict[str, str] = {
     "出风": "thing:fan",
     "风力": "thing:fan",
     "风扇": "thing:fan",
+    "吹": "thing:fan",
+    "吹风": "thing:fan",
     "鼓风机": "thing:fan",
     "外循环": "thing:fresh_air",
     "新风": "thing:fresh_air",
@@ -407,6 +421,9 @@ _ZH: dict[str, str] = {
     "锁上": "act:lock",
     "解锁": "act:unlock",
     "开锁": "act:unlock",
+    "解开": "act:unlock",
+    "打开锁": "act:unlock",
+    "把锁打开": "act:unlock",
     "开始": "act:start",
     "停": "act:stop",
     "停止": "act:stop",
@@ -489,7 +506,7 @@ _ZH: dict[str, str] = {
     "听不清": "complaint:quiet",
     "雾": "complaint:fog",
     "起雾": "complaint:fog",
-    "看不清": "complaint:fog",
+    "看不清": "complaint:blind",
     "模糊": "complaint:fog",
     "太大": "complaint:strong",
     "太猛": "complaint:strong",
@@ -641,6 +658,16 @@ _JA: dict[str, str] = {
     "解錠": "act:unlock",
     "ロック解除": "act:unlock",
     "アンロック": "act:unlock",
+    "ロックを外して": "act:unlock",
+    "ロック外して": "act:unlock",
+    "ロックをはずして": "act:unlock",
+    "ロックを解除": "act:unlock",
+    "ロックを解除して": "act:unlock",
+    "ロック解除して": "act:unlock",
+    "外して": "act:unlock",
+    "ロックをかけて": "act:lock",
+    "ロックかけて": "act:lock",
+    "ロックして": "act:lock",
     "開始": "act:start",
     "始めて": "act:start",
     "ミュート": "act:mute",
@@ -715,7 +742,7 @@ _JA: dict[str, str] = {
     "聞こえない": "complaint:quiet",
     "曇": "complaint:fog",
     "くもって": "complaint:fog",
-    "見えない": "complaint:fog",
+    "見えない": "complaint:blind",
     "曇り": "complaint:fog",
     "きつい": "complaint:strong",
     "強すぎ": "complaint:strong",
@@ -940,7 +967,7 @@ class FrameReader:
     def _cmd(self, intent: str, slots: dict[str, Any], f: _Frame) -> Any:
         from renkei.apps.assistant.understanding import Command
 
-        return Command(intent, {**slots, "frame": True}, f.text)
+        return Command(intent, slots, f.text)
 
     def _zone(self, f: _Frame, *, seats: bool = True) -> dict[str, Any] | None:
         """The zone slot, {} for none said, None when two zones conflict."""
@@ -979,16 +1006,17 @@ class FrameReader:
             things.remove("window")
         if things == ["seat"] and any(unit == "deg" for _, unit in f.numbers):
             things = []  # "後ろの席、21度": the seat names where, the degrees what
-        if "seat" in things and acts == ["warm"]:
+        if "seat" in things and "warm" in acts and set(acts) <= {"warm", "up", "on"}:
             things, acts = ["seat_heating"], ["on"]
-        if "seat" in things and acts == ["cool"]:
+        if "seat" in things and "cool" in acts and set(acts) <= {"cool", "down", "on"}:
             things, acts = ["seat_ventilation"], ["on"]
-        if "fog" in f.complaints and things in ([], ["window"], ["windshield"], ["rear_glass"]):
-            defrost = "rear_defrost" if things == ["rear_glass"] or zone.get("zone") == "rear" else "front_defrost"
-            if things or acts in ([], ["on"], ["defrost"]):
-                if acts and acts not in (["on"], ["defrost"]):
-                    return None
-                return [self._cmd("Switch", {"device": defrost, "state": "on"}, f)] if things else None
+        fog = {"fog", "blind"} & set(f.complaints)
+        if fog and things in ([], ["window"], ["windshield"], ["rear_glass"]) and set(acts) <= {"on", "defrost"}:
+            rear = things == ["rear_glass"] or zone.get("zone") == "rear"
+            if not things and not rear and "fog" not in fog:
+                return None  # "I can't see" alone says nothing about glass
+            device = "rear_defrost" if rear else "front_defrost"
+            return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
         if things in (["windshield"], ["rear_glass"]) and acts in (["warm"], ["defrost"], ["on"]):
             device = "front_defrost" if things == ["windshield"] else "rear_defrost"
             return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
@@ -1086,7 +1114,7 @@ class FrameReader:
             value, unit = number
             if unit == "deg" and 16 <= value <= 32 and act in ("", "on") and not f.complaints:
                 return [self._cmd("SetTemperature", {"temperature": value, **zone}, f)]
-            if unit == "deg" and 1 <= value <= 5 and act in ("up", "down", "warm", "cool"):
+            if unit == "deg" and 1 <= value <= 5 and value == int(value) and act in ("up", "down", "warm", "cool"):
                 direction = "up" if act in ("up", "warm") else "down"
                 return [self._cmd("AdjustTemperature", {"direction": direction, "delta": int(value), **zone}, f)]
             return None
@@ -1138,6 +1166,8 @@ class FrameReader:
         return None
 
     def _thing_fan(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if neg and not act and number is None and not f.complaints:
+            return [self._cmd("AdjustFan", {"direction": "off", **zone}, f)]  # "我这边不要吹风了"
         if neg:
             return None
         if number is not None:
@@ -1150,6 +1180,7 @@ class FrameReader:
                 return [self._cmd("SetFan", {"fan_level": int(value), **zone}, f)]
             return None
         complaints = _uniq(f.complaints)
+        complaints = ["strong" if c == "loud" else c for c in complaints]  # "the fan is too loud"
         if complaints in (["strong"], ["weak"]) and not act:
             direction = "down" if complaints == ["strong"] else "up"
             return [self._cmd("AdjustFan", {"direction": direction, "complaint": True, **zone}, f)]
@@ -1181,6 +1212,8 @@ class FrameReader:
             return None
         if not act and (neg or (setting and self.lang == "ja")):
             act = "on"  # "冷房はいらない" (negated: off), "内気循環にして"
+        if act == "max" and not neg:
+            act = "on"  # "blast the defroster"
         if act not in ("on", "off", "open", "close", "start", "stop"):
             return None
         on = (act in ("on", "open", "start")) != neg

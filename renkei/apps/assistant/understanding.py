@@ -659,7 +659,10 @@ class Understander:
         self,
         home_devices: Sequence[HomeDevice] = DEFAULT_HOME_DEVICES,
         home_areas: Mapping[str, Sequence[str]] | None = None,
+        *,
+        frames: bool = True,
     ) -> None:
+        self._use_frames = frames  # False: templates only (to compare, and for the speech grammar)
         self._home_devices = tuple(home_devices)
         self._home_areas = dict(home_areas or DEFAULT_HOME_AREAS)
         self._home_lists: dict[str, dict[str, SlotList]] = {}
@@ -699,7 +702,7 @@ class Understander:
                 return again
         # Last resort, only for what no template explains, in any of those spellings: the frame
         # reader (frames.py), on the whole and then on every piece the templates cannot read.
-        for attempt in tries:
+        for attempt in tries if self._use_frames else ():
             framed = self._understand_frames(attempt, lang, memos.setdefault(attempt, {}))
             if framed is not None:
                 return framed
