@@ -110,6 +110,7 @@ _EN: dict[str, str] = {
     "activate": "act:on",
     "enable": "act:on",
     "going": "act:on",
+    "a go": "act:on",
     "fire up": "act:on",
     "put on": "act:on",
     "engage": "act:on",
@@ -653,7 +654,7 @@ _JA: dict[str, str] = {
     "最強": "act:max",
     "最小": "act:min",
     "最弱": "act:min",
-    "ロック": "act:lock",
+    "ロック": "thing:car",  # a noun: the verb beside it says lock or unlock
     "施錠": "act:lock",
     "解錠": "act:unlock",
     "ロック解除": "act:unlock",
