@@ -134,7 +134,7 @@ _EN: dict[str, str] = {
     "higher": "act:up",
     "turn up": "act:up",
     "speed up": "act:up",
-    "more": "act:up",
+    "more": "more:",
     "boost": "act:up",
     "crank up": "act:up",
     "stronger": "act:up",
@@ -143,7 +143,7 @@ _EN: dict[str, str] = {
     "decrease": "act:down",
     "reduce": "act:down",
     "turn down": "act:down",
-    "less": "act:down",
+    "less": "less:",
     "slow down": "act:down",
     "drop": "act:down",
     "weaker": "act:down",
@@ -308,6 +308,13 @@ _ZH: dict[str, str] = {
     "风力": "thing:fan",
     "风扇": "thing:fan",
     "吹": "thing:fan",
+    "冷风": "thing:ac",
+    "气温": "thing:temperature",
+    "太大声": "complaint:loud",
+    "太小声": "complaint:quiet",
+    "怎么样": "query:",
+    "多高": "query:",
+    "几度": "query:",
     "吹风": "thing:fan",
     "鼓风机": "thing:fan",
     "外循环": "thing:fresh_air",
@@ -637,6 +644,19 @@ _JA: dict[str, str] = {
     "強めに": "act:up",
     "強め": "act:up",
     "高く": "act:up",
+    "高め": "act:up",
+    "低め": "act:down",
+    "強めて": "act:up",
+    "弱めて": "act:down",
+    "もっと": "more:",
+    "大きい": "act:loud",
+    "小さい": "act:quiet",
+    "ひんやり": "act:cool",
+    "曇り取り": "act:defrost",
+    "曇りを取って": "act:defrost",
+    "非常灯": "thing:hazard",
+    "吹き出し": "thing:fan",
+    "吹き出し口": "thing:fan",
     "大きく": "act:loud",
     "アップ": "act:up",
     "増やして": "act:up",
@@ -822,6 +842,7 @@ class _Frame:
     places: list[str] = field(default_factory=list)
     areas: list[str] = field(default_factory=list)
     devices: list[str] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)  # home devices named like a car thing
     trunk: str = ""
 
 
@@ -862,8 +883,13 @@ class FrameReader:
             lexicon[area.casefold()] = ("area", area)
         self._devices = dict(home_devices or {})
         self._areas = frozenset(a.casefold() for a in home_areas)
+        # A home device named like a car thing ("空调", "エアコン") is the car's unless a room is said.
+        self._shared: dict[str, str] = {}
         for name in self._devices:
-            lexicon[name.casefold()] = ("device", name)
+            if lexicon.get(name.casefold(), ("",))[0] == "thing":
+                self._shared[name.casefold()] = name
+            else:
+                lexicon[name.casefold()] = ("device", name)
         self._lexicon = lexicon
         words = "|".join(re.escape(w) for w in sorted(lexicon, key=len, reverse=True))
         if lang == "en":
@@ -906,6 +932,9 @@ class FrameReader:
                 out.numbers.append((amount, unit))
             elif hit.kind == "thing":
                 out.things.append(hit.value)
+                shared = self._shared.get(text[hit.start : hit.end].strip())
+                if shared is not None:
+                    out.shared.append(shared)
             elif hit.kind == "trunk":
                 out.things.append("trunk")
                 out.trunk = hit.value
@@ -923,7 +952,7 @@ class FrameReader:
                 out.areas.append(hit.value)
             elif hit.kind == "device":
                 out.devices.append(hit.value)
-            elif hit.kind in ("bit", "full", "half", "too", "same", "both", "neg", "query", "bright"):
+            elif hit.kind in ("bit", "full", "half", "too", "same", "both", "neg", "query", "bright", "more", "less"):
                 out.marks.add(hit.kind)
             if self.lang == "ja" and hit.kind in ("zone", "thing", "trunk") and text[hit.end : hit.end + 1] == "も":
                 out.marks.add("too")
@@ -984,6 +1013,8 @@ class FrameReader:
     def _car(self, f: _Frame) -> list[Any] | None:
         things = _uniq(f.things)
         acts = _uniq(a for a in f.acts if a != "set")
+        if not acts and ("more" in f.marks) != ("less" in f.marks):
+            acts = ["up" if "more" in f.marks else "down"]  # "more air", "风をもっと"; beside a verb only stress
         setting = "set" in f.acts
         neg = "neg" in f.marks
         zone = self._zone(f)
@@ -1017,6 +1048,9 @@ class FrameReader:
             if not things and not rear and "fog" not in fog:
                 return None  # "I can't see" alone says nothing about glass
             device = "rear_defrost" if rear else "front_defrost"
+            return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
+        if not things and acts == ["defrost"] and not f.numbers and "neg" not in f.marks:
+            device = "rear_defrost" if zone.get("zone") == "rear" else "front_defrost"
             return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
         if things in (["windshield"], ["rear_glass"]) and acts in (["warm"], ["defrost"], ["on"]):
             device = "front_defrost" if things == ["windshield"] else "rear_defrost"
@@ -1290,6 +1324,8 @@ class FrameReader:
     def _thing_sunroof(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
         if neg or number is not None or zone or act not in ("open", "close", "on", "off"):
             return None
+        if f.marks & {"bit", "half"}:
+            return None  # how far a sunroof opens (or tilts) is a guess
         return [self._cmd("Sunroof", {"state": "OPEN" if act in ("open", "on") else "CLOSE"}, f)]
 
     def _thing_trunk(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
@@ -1355,6 +1391,10 @@ class FrameReader:
         if "neg" in f.marks or "query" in f.marks or f.complaints:
             return None
         areas, devices = _uniq(f.areas), _uniq(f.devices)
+        if not devices and f.shared:
+            # "卧室的空调": the room makes it the home's; its car meaning is no thing of the home
+            devices = _uniq(f.shared)
+            f.things = [t for t in f.things if t not in ("ac", "temperature")]
         if len(areas) > 1 or len(devices) > 1:
             return None
         acts = _uniq(a for a in f.acts if a not in ("set", "go"))
