@@ -35,35 +35,12 @@ from kuksa.val.v2 import val_pb2_grpc as v2_grpc
 
 from renkei.broker import BrokerError, Datapoint, ErrorCode, Field
 from renkei.client.base import ActuationHandler
+from renkei.client.kuksa_values import KUKSA_ARRAY, KUKSA_FIELD
 from renkei.vss import EntryType, Signal, Value, ValueRuleError, compile_validator
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 5.0
-_FIELD = {
-    "string": "string",
-    "boolean": "bool",
-    "int8": "int32",
-    "int16": "int32",
-    "int32": "int32",
-    "int64": "int64",
-    "uint8": "uint32",
-    "uint16": "uint32",
-    "uint32": "uint32",
-    "uint64": "uint64",
-    "float": "float",
-    "double": "double",
-}
-_ARRAY = {
-    "string": "StringArray",
-    "bool": "BoolArray",
-    "int32": "Int32Array",
-    "int64": "Int64Array",
-    "uint32": "Uint32Array",
-    "uint64": "Uint64Array",
-    "float": "FloatArray",
-    "double": "DoubleArray",
-}
 _ENTRY = {
     t2.ENTRY_TYPE_SENSOR: EntryType.SENSOR,
     t2.ENTRY_TYPE_ACTUATOR: EntryType.ACTUATOR,
@@ -130,7 +107,7 @@ class _Known:
     def __init__(self, signal: Signal) -> None:
         self.signal = signal
         self.validate = compile_validator(signal)
-        self.field = _FIELD[signal.base_type.value]
+        self.field = KUKSA_FIELD[signal.base_type]
 
     def check(self, value: Any) -> Any:
         try:
@@ -140,7 +117,7 @@ class _Known:
 
     def v2(self, value: Any) -> t2.Value:
         if self.signal.is_array:
-            array = getattr(t2, _ARRAY[self.field])(values=value)
+            array = getattr(t2, KUKSA_ARRAY[self.field])(values=value)
             return t2.Value(**{f"{self.field}_array": array})
         return t2.Value(**{self.field: value})
 
@@ -496,7 +473,7 @@ def _v1_code(http: int) -> ErrorCode:
 
 def _v1_datapoint(known: _Known, value: Any) -> t1.Datapoint:
     if known.signal.is_array:
-        array = getattr(t1, _ARRAY[known.field])(values=value)
+        array = getattr(t1, KUKSA_ARRAY[known.field])(values=value)
         return t1.Datapoint(**{f"{known.field}_array": array})
     return t1.Datapoint(**{known.field: value})
 

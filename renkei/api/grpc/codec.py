@@ -21,33 +21,12 @@ from kuksa.val.v2 import types_pb2 as t2
 from renkei.api.grpc.stubs import Timestamp
 from renkei.api.grpc.stubs import sdv_types as tsdv
 from renkei.broker import BrokerError, Datapoint
+from renkei.client.kuksa_values import KUKSA_ARRAY, KUKSA_FIELD
 from renkei.vss import BaseType, Catalog, ChangeType, EntryType, Signal
 
 # kuksa.val v1 and v2 share field names; sdv.databroker.v1 adds "_value" to scalars.
-_FIELD = {
-    BaseType.STRING: "string",
-    BaseType.BOOLEAN: "bool",
-    BaseType.INT8: "int32",
-    BaseType.INT16: "int32",
-    BaseType.INT32: "int32",
-    BaseType.INT64: "int64",
-    BaseType.UINT8: "uint32",
-    BaseType.UINT16: "uint32",
-    BaseType.UINT32: "uint32",
-    BaseType.UINT64: "uint64",
-    BaseType.FLOAT: "float",
-    BaseType.DOUBLE: "double",
-}
-_ARRAY_CLASS = {
-    "string": "StringArray",
-    "bool": "BoolArray",
-    "int32": "Int32Array",
-    "int64": "Int64Array",
-    "uint32": "Uint32Array",
-    "uint64": "Uint64Array",
-    "float": "FloatArray",
-    "double": "DoubleArray",
-}
+_FIELD = KUKSA_FIELD
+_ARRAY_CLASS = KUKSA_ARRAY
 _ENTRY_V2 = {
     EntryType.SENSOR: t2.ENTRY_TYPE_SENSOR,
     EntryType.ACTUATOR: t2.ENTRY_TYPE_ACTUATOR,
