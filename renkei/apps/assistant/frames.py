@@ -109,6 +109,17 @@ _EN: dict[str, str] = {
     "on": "act:on",
     "activate": "act:on",
     "enable": "act:on",
+    # a state said, not a request ("the AC is off, …")
+    "is on": "state:",
+    "is off": "state:",
+    "are on": "state:",
+    "are off": "state:",
+    "'s on": "state:",
+    "'s off": "state:",
+    "is open": "state:",
+    "is closed": "state:",
+    "are open": "state:",
+    "are closed": "state:",
     "going": "act:on",
     "a go": "act:on",
     "fire up": "act:on",
@@ -309,6 +320,10 @@ _ZH: dict[str, str] = {
     "风扇": "thing:fan",
     "吹": "thing:fan",
     "冷风": "thing:ac",
+    "开着": "state:",
+    "关着": "state:",
+    "是开的": "state:",
+    "是关的": "state:",
     "气温": "thing:temperature",
     "太大声": "complaint:loud",
     "太小声": "complaint:quiet",
@@ -655,6 +670,12 @@ _JA: dict[str, str] = {
     "曇り取り": "act:defrost",
     "曇りを取って": "act:defrost",
     "非常灯": "thing:hazard",
+    "ついてる": "state:",
+    "ついている": "state:",
+    "消えてる": "state:",
+    "開いてる": "state:",
+    "開いている": "state:",
+    "閉まってる": "state:",
     "吹き出し": "thing:fan",
     "吹き出し口": "thing:fan",
     "大きく": "act:loud",
@@ -916,6 +937,19 @@ class FrameReader:
             kind, value = self._lexicon.get(word, ("pct", "") if word == "%" else ("", ""))
             if kind:
                 hits.append(Hit(kind, value, match.start(), match.end()))
+        if self.lang == "en":
+            # "on my side", "on the passenger side": a preposition, not "turn on"
+            hits = [
+                h
+                for k, h in enumerate(hits)
+                if not (
+                    h.kind == "act"
+                    and h.value == "on"
+                    and k + 1 < len(hits)
+                    and hits[k + 1].kind == "zone"
+                    and text[h.end : hits[k + 1].start].strip() in ("", "the")
+                )
+            ]
         out = _Frame(text, hits)
         for k, hit in enumerate(hits):
             nxt = hits[k + 1] if k + 1 < len(hits) else None
@@ -952,7 +986,20 @@ class FrameReader:
                 out.areas.append(hit.value)
             elif hit.kind == "device":
                 out.devices.append(hit.value)
-            elif hit.kind in ("bit", "full", "half", "too", "same", "both", "neg", "query", "bright", "more", "less"):
+            elif hit.kind in (
+                "bit",
+                "full",
+                "half",
+                "too",
+                "same",
+                "both",
+                "neg",
+                "query",
+                "bright",
+                "more",
+                "less",
+                "state",
+            ):
                 out.marks.add(hit.kind)
             if self.lang == "ja" and hit.kind in ("zone", "thing", "trunk") and text[hit.end : hit.end + 1] == "も":
                 out.marks.add("too")
@@ -1011,6 +1058,8 @@ class FrameReader:
         return {}
 
     def _car(self, f: _Frame) -> list[Any] | None:
+        if "state" in f.marks:
+            return None  # "the AC is off": how things are, which the templates' questions handle
         things = _uniq(f.things)
         acts = _uniq(a for a in f.acts if a != "set")
         if not acts and ("more" in f.marks) != ("less" in f.marks):
@@ -1362,6 +1411,8 @@ class FrameReader:
         if f.complaints:
             return None
         if act in ("up", "down", "loud", "quiet", "max", "min") and act in _UP:
+            if "full" in f.marks or act in ("max", "min"):  # "volume all the way up"
+                return [self._cmd("SetVolume", {"percent": 100 if _UP[act] == "up" else 0}, f)]
             return [self._cmd("AdjustVolume", {"direction": _UP[act]}, f)]
         if act in ("mute", "off", "close", "stop"):
             return [self._cmd("Mute", {"state": "mute"}, f)]
@@ -1388,7 +1439,7 @@ class FrameReader:
     def _home(self, f: _Frame) -> Any:
         from renkei.apps.assistant.understanding import HomeCommand
 
-        if "neg" in f.marks or "query" in f.marks or f.complaints:
+        if f.marks & {"neg", "query", "state"} or f.complaints:
             return None
         areas, devices = _uniq(f.areas), _uniq(f.devices)
         if not devices and f.shared:
@@ -1427,6 +1478,8 @@ class FrameReader:
             )
         if len(f.numbers) > 1:
             return None
+        if not f.numbers and domain == "light" and "half" in f.marks and "bright" in f.marks and not acts:
+            return HomeCommand("HassLightSet", {**slots, "brightness": 50}, f.text, self.lang)
         if f.numbers:
             value, unit = f.numbers[0]
             if (
@@ -1446,6 +1499,8 @@ class FrameReader:
         if len(acts) != 1:
             return None
         act = acts[0]
+        if domain == "cover" and act in ("up", "down"):
+            act = "open" if act == "up" else "close"  # "garage door up"
         if act in ("on", "open", "start") and domain != "lock":
             return HomeCommand("HassTurnOn", slots, f.text, self.lang)
         if act in ("off", "close", "stop") and domain != "lock":
