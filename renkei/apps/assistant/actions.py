@@ -139,6 +139,22 @@ def _follows(last: Command, thing: str) -> bool:
     return True
 
 
+def _same_way(last: Command, act: str) -> bool:
+    """Whether the last command opened or switched on (act "open"), or closed / switched off."""
+    state = str(last.slots.get("state", "")).lower()
+    if last.intent == "SetWindow":
+        opened = float(last.slots.get("percent", 0)) > 0
+    elif last.intent == "AdjustFan":
+        opened = last.slots.get("direction") != "off"
+    elif state in ("open", "on", "start", "unlock"):
+        opened = True
+    elif state in ("close", "off", "stop", "lock"):
+        opened = False
+    else:
+        return False
+    return opened == (act == "open")
+
+
 def _int(value: Any) -> int:
     return round(float(value))
 
@@ -476,7 +492,10 @@ class Planner:
         if last is None:
             return Plan(refusal=replies.say("no_context", lang))
         thing = cmd.slots.get("thing")
-        if thing is not None and not _follows(last, str(thing)):
+        act = cmd.slots.get("act")
+        if (thing is not None and not _follows(last, str(thing))) or (
+            act is not None and not _same_way(last, str(act))
+        ):
             # "the rear windows too" after a temperature change: not the same request for others
             return Plan(refusal=replies.say("no_context", lang))
         chosen = self.seats_for(cmd.slots, seat)
@@ -502,9 +521,15 @@ class Planner:
             follow = Command("AdjustFan", {"direction": direction}, cmd.text)
         elif last.intent in ("SetVolume", "AdjustVolume"):
             follow = Command("AdjustVolume", {"direction": direction}, cmd.text)
-        elif last.intent == "SetSeatHeating":
+        elif last.intent == "SetSeatHeating" or (
+            last.intent == "Switch"
+            and last.slots.get("device") in ("seat_heating", "seat_ventilation")
+            and last.slots.get("state") == "on"
+        ):
+            # a seat switched on sits at level 2
             level = int(last.slots.get("heat_level", 2)) + (1 if up else -1)
-            kept = {"mode": last.slots["mode"]} if "mode" in last.slots else {}
+            cool = last.slots.get("mode") == "cool" or last.slots.get("device") == "seat_ventilation"
+            kept = {"mode": "cool"} if cool else {}
             follow = Command("SetSeatHeating", {"heat_level": int(_clamp(level, 0, 3)), **kept}, cmd.text)
         elif last.intent == "SetWindow":
             percent = int(last.slots.get("percent", 0)) + (WINDOW_STEP if up else -WINDOW_STEP)

@@ -320,6 +320,12 @@ _ZH: dict[str, str] = {
     "风扇": "thing:fan",
     "吹": "thing:fan",
     "冷风": "thing:ac",
+    "高一档": "act:up",
+    "低一档": "act:down",
+    "升一档": "act:up",
+    "降一档": "act:down",
+    "加一档": "act:up",
+    "减一档": "act:down",
     "开着": "state:",
     "关着": "state:",
     "是开的": "state:",
@@ -818,6 +824,7 @@ _OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
 _TEMPLATE_LISTS = {"zone": "zone", "device": "thing", "color": "color", "place": "place", "trunk": "trunk"}
 _CJK_NUMBER = "[零〇一二两三四五六七八九十百]+"
 _UNIT_CHARS = frozenset("度%档级挡段割")
+_JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
 _MAX_WORDS = 24  # a longer piece is no terse request; refuse rather than guess at it
 
 # Things the on/off switches of the templates know (GLOBAL_SWITCHES and the ambient light).
@@ -1001,8 +1008,8 @@ class FrameReader:
                 "state",
             ):
                 out.marks.add(hit.kind)
-            if self.lang == "ja" and hit.kind in ("zone", "thing", "trunk") and text[hit.end : hit.end + 1] == "も":
-                out.marks.add("too")
+            if self.lang == "ja" and hit.kind in ("zone", "thing", "trunk") and _JA_TOO.match(text, hit.end):
+                out.marks.add("too")  # "助手席も", "助手席のも", "運転席側も"
         if self.lang == "ja" and text.endswith(("は", "何度", "いくつ")):
             out.marks.add("query")
         if self.lang == "en" and re.search(r"\btoo$", text):
@@ -1062,6 +1069,8 @@ class FrameReader:
             return None  # "the AC is off": how things are, which the templates' questions handle
         things = _uniq(f.things)
         acts = _uniq(a for a in f.acts if a != "set")
+        if things and acts and set(f.complaints) <= {"hot", "cold"}:
+            f.complaints = []  # "暑いし風を強めて": the heat is the reason, the request says what to do
         if not acts and ("more" in f.marks) != ("less" in f.marks):
             acts = ["up" if "more" in f.marks else "down"]  # "more air", "风をもっと"; beside a verb only stress
         setting = "set" in f.acts
@@ -1219,8 +1228,14 @@ class FrameReader:
             if c in ("loud", "quiet") and not zone:
                 return [self._cmd("AdjustVolume", {"direction": "down" if c == "loud" else "up", "complaint": True}, f)]
             return None
-        if zone and ("too" in f.marks or "same" in f.marks) and act in ("", "on", "set") and not f.complaints:
-            return [self._cmd("FollowZone", dict(zone), f)]
+        if zone and ("too" in f.marks or "same" in f.marks) and not f.complaints:
+            if act in ("", "on", "set"):
+                return [self._cmd("FollowZone", dict(zone), f)]
+            if act in ("open", "close", "off"):
+                # "運転席側も開けて": the last request again, only if it went the same way
+                return [self._cmd("FollowZone", {**zone, "act": act}, f)]
+        if not zone and act in ("up", "down") and not f.complaints:
+            return [self._cmd("FollowAdjust", {"direction": act}, f)]  # "もうちょい上げて": the last thing
         return None
 
     # -- one builder per thing: (frame, thing, action, number, zone, setting, negated) → commands
@@ -1463,6 +1478,8 @@ class FrameReader:
             devices = []
         domain = slots.get("domain")
         if not devices:
+            if not things and f.colors and areas:
+                things = ["light"]  # "客厅调成蓝色": only a light takes a colour
             if things == ["light"]:
                 domain = slots["domain"] = "light"
             elif things == ["temperature"]:

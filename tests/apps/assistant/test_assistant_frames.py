@@ -233,3 +233,20 @@ def test_frames_home_by_room(understander: Understander) -> None:
     assert [c.intent for c in on] == ["HassTurnOn"] and on[0].slots["area"] == "书房"
     dim = understander.parse("書斎の電気を30%に落として", "ja").commands
     assert [c.intent for c in dim] == ["HassLightSet"] and dim[0].slots["brightness"] == 30
+
+
+async def test_frames_follow_up_with_a_verb_only_repeats_the_same_way(car: LocalCar) -> None:
+    assistant = Assistant(car.client, AssistantSettings())
+    await assistant.handle_text("窓を開けて", lang="ja", seat="passenger")
+    same = await assistant.handle_text("運転席側も開けて", lang="ja", seat="passenger")
+    assert {c.path: c.value for c in same.changes} == {WINDOW.format("Row1.DriverSide"): 100}
+    await assistant.handle_text("窓を閉めて", lang="ja", seat="passenger")
+    other = await assistant.handle_text("運転席側も開けて", lang="ja", seat="passenger")
+    assert not other.changes and other.refusals  # the last request closed: opening is not "the same"
+
+
+async def test_a_step_up_after_seat_heating_was_switched_on(car: LocalCar) -> None:
+    assistant = Assistant(car.client, AssistantSettings())
+    await assistant.handle_text("turn on my seat heater", lang="en")
+    step = await assistant.handle_text("再高一档", lang="zh-CN")
+    assert {c.path: c.value for c in step.changes} == {SEAT_HEAT.format("Row1.DriverSide"): 100}
