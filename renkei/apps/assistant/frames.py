@@ -109,6 +109,18 @@ _EN: dict[str, str] = {
     "on": "act:on",
     "activate": "act:on",
     "enable": "act:on",
+    # asking how things are
+    "locked": "locked:",
+    "locked up": "locked:",
+    "unlocked": "locked:",
+    "is it": "query:",
+    "is the": "query:",
+    "are the": "query:",
+    "are we": "query:",
+    "is my": "query:",
+    "are my": "query:",
+    "left": "remaining:",
+    "remaining": "remaining:",
     # a state said, not a request ("the AC is off, …")
     "is on": "state:",
     "is off": "state:",
@@ -326,6 +338,14 @@ _ZH: dict[str, str] = {
     "降一档": "act:down",
     "加一档": "act:up",
     "减一档": "act:down",
+    "锁了吗": "locked:",
+    "锁好了吗": "locked:",
+    "锁上了吗": "locked:",
+    "锁着吗": "locked:",
+    "锁没锁": "locked:",
+    "还剩": "remaining:",
+    "剩余": "remaining:",
+    "在充电": "query:",
     "开着": "state:",
     "关着": "state:",
     "是开的": "state:",
@@ -676,6 +696,12 @@ _JA: dict[str, str] = {
     "曇り取り": "act:defrost",
     "曇りを取って": "act:defrost",
     "非常灯": "thing:hazard",
+    "ロックされてる": "locked:",
+    "ロックされている": "locked:",
+    "施錠されて": "locked:",
+    "鍵かかってる": "locked:",
+    "残り": "remaining:",
+    "充電中": "query:",
     "ついてる": "state:",
     "ついている": "state:",
     "消えてる": "state:",
@@ -824,6 +850,25 @@ _OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
 _TEMPLATE_LISTS = {"zone": "zone", "device": "thing", "color": "color", "place": "place", "trunk": "trunk"}
 _CJK_NUMBER = "[零〇一二两三四五六七八九十百]+"
 _UNIT_CHARS = frozenset("度%档级挡段割")
+# Word classes that only mark the request (amount, stress, negation, question …).
+_MARKS = frozenset(
+    {
+        "bit",
+        "full",
+        "half",
+        "too",
+        "same",
+        "both",
+        "neg",
+        "query",
+        "bright",
+        "more",
+        "less",
+        "state",
+        "locked",
+        "remaining",
+    }
+)
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
 _MAX_WORDS = 24  # a longer piece is no terse request; refuse rather than guess at it
 
@@ -993,20 +1038,7 @@ class FrameReader:
                 out.areas.append(hit.value)
             elif hit.kind == "device":
                 out.devices.append(hit.value)
-            elif hit.kind in (
-                "bit",
-                "full",
-                "half",
-                "too",
-                "same",
-                "both",
-                "neg",
-                "query",
-                "bright",
-                "more",
-                "less",
-                "state",
-            ):
+            elif hit.kind in _MARKS:
                 out.marks.add(hit.kind)
             if self.lang == "ja" and hit.kind in ("zone", "thing", "trunk") and _JA_TOO.match(text, hit.end):
                 out.marks.add("too")  # "助手席も", "助手席のも", "運転席側も"
@@ -1065,6 +1097,9 @@ class FrameReader:
         return {}
 
     def _car(self, f: _Frame) -> list[Any] | None:
+        questions = self._question(f)
+        if questions is not None:
+            return questions
         if "state" in f.marks:
             return None  # "the AC is off": how things are, which the templates' questions handle
         things = _uniq(f.things)
@@ -1158,6 +1193,19 @@ class FrameReader:
             return None
         result: list[Any] | None = builder(f, thing, act, number, zone, setting, neg)
         return result
+
+    def _question(self, f: _Frame) -> list[Any] | None:
+        """ "Is the car locked up", "在充电吗", "今充電中": a question about the car."""
+        things = [t for t in _uniq(f.things) if t != "car"]
+        acts = [a for a in f.acts if a not in ("set", "go", "lock")]
+        if acts or f.numbers or "neg" in f.marks or f.zones or f.complaints:
+            return None
+        if "locked" in f.marks and things in ([], ["door"]):
+            return [self._cmd("Query", {"what": "doors"}, f)]
+        if things in (["charging"], ["charge_limit"]) and "query" in f.marks:
+            what = "battery" if "remaining" in f.marks else "charging"
+            return [self._cmd("Query", {"what": what}, f)]
+        return None
 
     @staticmethod
     def _settle_acts(acts: list[str], thing: str) -> list[str] | None:
@@ -1402,7 +1450,7 @@ class FrameReader:
             return None
         if act in ("lock", "unlock") and not zone:
             return [self._cmd("Lock", {"state": act}, f)]
-        if act in ("open", "close") and zone:
+        if act in ("open", "close"):
             return [self._cmd("Door", {"state": act, **zone}, f)]
         return None
 
