@@ -109,6 +109,9 @@ _EN: dict[str, str] = {
     "on": "act:on",
     "activate": "act:on",
     "enable": "act:on",
+    "at home": "athome:",
+    "in the house": "athome:",
+    "at the house": "athome:",
     # asking how things are
     "locked": "locked:",
     "locked up": "locked:",
@@ -122,16 +125,16 @@ _EN: dict[str, str] = {
     "left": "remaining:",
     "remaining": "remaining:",
     # a state said, not a request ("the AC is off, …")
-    "is on": "state:",
-    "is off": "state:",
-    "are on": "state:",
-    "are off": "state:",
-    "'s on": "state:",
-    "'s off": "state:",
-    "is open": "state:",
-    "is closed": "state:",
-    "are open": "state:",
-    "are closed": "state:",
+    "is on": "state:on",
+    "is off": "state:off",
+    "are on": "state:on",
+    "are off": "state:off",
+    "'s on": "state:on",
+    "'s off": "state:off",
+    "is open": "state:open",
+    "is closed": "state:closed",
+    "are open": "state:open",
+    "are closed": "state:closed",
     "going": "act:on",
     "a go": "act:on",
     "fire up": "act:on",
@@ -338,6 +341,10 @@ _ZH: dict[str, str] = {
     "降一档": "act:down",
     "加一档": "act:up",
     "减一档": "act:down",
+    "家里": "athome:",
+    "家里的": "athome:",
+    "家中": "athome:",
+    "我家": "athome:",
     "锁了吗": "locked:",
     "锁好了吗": "locked:",
     "锁上了吗": "locked:",
@@ -346,10 +353,10 @@ _ZH: dict[str, str] = {
     "还剩": "remaining:",
     "剩余": "remaining:",
     "在充电": "query:",
-    "开着": "state:",
-    "关着": "state:",
-    "是开的": "state:",
-    "是关的": "state:",
+    "开着": "state:open",
+    "关着": "state:closed",
+    "是开的": "state:open",
+    "是关的": "state:closed",
     "气温": "thing:temperature",
     "太大声": "complaint:loud",
     "太小声": "complaint:quiet",
@@ -696,18 +703,22 @@ _JA: dict[str, str] = {
     "曇り取り": "act:defrost",
     "曇りを取って": "act:defrost",
     "非常灯": "thing:hazard",
+    "家の": "athome:",
+    "自宅の": "athome:",
+    "うちの": "athome:",
+    "スタンド": "thing:light",
     "ロックされてる": "locked:",
     "ロックされている": "locked:",
     "施錠されて": "locked:",
     "鍵かかってる": "locked:",
     "残り": "remaining:",
     "充電中": "query:",
-    "ついてる": "state:",
-    "ついている": "state:",
-    "消えてる": "state:",
-    "開いてる": "state:",
-    "開いている": "state:",
-    "閉まってる": "state:",
+    "ついてる": "state:on",
+    "ついている": "state:on",
+    "消えてる": "state:off",
+    "開いてる": "state:open",
+    "開いている": "state:open",
+    "閉まってる": "state:closed",
     "吹き出し": "thing:fan",
     "吹き出し口": "thing:fan",
     "大きく": "act:loud",
@@ -916,6 +927,8 @@ class _Frame:
     areas: list[str] = field(default_factory=list)
     devices: list[str] = field(default_factory=list)
     shared: list[str] = field(default_factory=list)  # home devices named like a car thing
+    states: list[str] = field(default_factory=list)  # a state said: open, closed, on, off
+    at_home: bool = False
     trunk: str = ""
 
 
@@ -1038,8 +1051,12 @@ class FrameReader:
                 out.areas.append(hit.value)
             elif hit.kind == "device":
                 out.devices.append(hit.value)
+            elif hit.kind == "athome":
+                out.at_home = True
             elif hit.kind in _MARKS:
                 out.marks.add(hit.kind)
+                if hit.kind == "state" and hit.value:
+                    out.states.append(hit.value)
             if self.lang == "ja" and hit.kind in ("zone", "thing", "trunk") and _JA_TOO.match(text, hit.end):
                 out.marks.add("too")  # "助手席も", "助手席のも", "運転席側も"
         if self.lang == "ja" and text.endswith(("は", "何度", "いくつ")):
@@ -1075,7 +1092,10 @@ class FrameReader:
         if not text or len(text.split()) > _MAX_WORDS or len(text) > 200:
             return None
         f = self.frame(text)
-        if f.areas or f.devices:
+        if f.at_home and not f.areas and not f.devices and "go" in f.acts:
+            f.places.append("home")  # "带我回我家": the place, not a room of it
+            f.at_home = False
+        if f.areas or f.devices or f.at_home:
             home = self._home(f)
             return [home] if home is not None else None
         return self._car(f)
@@ -1502,9 +1522,16 @@ class FrameReader:
     def _home(self, f: _Frame) -> Any:
         from renkei.apps.assistant.understanding import HomeCommand
 
+        areas, devices = _uniq(f.areas), _uniq(f.devices)
+        states = _uniq(f.states)
+        if devices and len(devices) == 1 and len(states) == 1 and not f.numbers and not f.colors:
+            # "车库门开着吗", "ガレージは開いてる": how a device is
+            name = devices[0]
+            return HomeCommand(
+                "HassGetState", {"name": name, "state": states[0], "domain": self._devices[name]}, f.text, self.lang
+            )
         if f.marks & {"neg", "query", "state"} or f.complaints:
             return None
-        areas, devices = _uniq(f.areas), _uniq(f.devices)
         if not devices and f.shared:
             # "卧室的空调": the room makes it the home's; its car meaning is no thing of the home
             devices = _uniq(f.shared)
@@ -1526,8 +1553,8 @@ class FrameReader:
             devices = []
         domain = slots.get("domain")
         if not devices:
-            if not things and f.colors and areas:
-                things = ["light"]  # "客厅调成蓝色": only a light takes a colour
+            if not things and areas and (f.colors or {"dim", "bright"} & set(f.acts)):
+                things = ["light"]  # "客厅调成蓝色", "dim the living room": only lights take these
             if things == ["light"]:
                 domain = slots["domain"] = "light"
             elif things == ["temperature"]:

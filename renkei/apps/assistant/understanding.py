@@ -731,7 +731,7 @@ class Understander:
     def _understand_frames(
         self, text: str, lang: str, memo: dict[tuple[str, bool], Command | HomeCommand | None]
     ) -> Understanding | None:
-        read = self._frames(lang).read(text)
+        read = self._read_frames(text, lang)
         if read:
             return Understanding(_settled(read))
         return self._split(text, lang, memo, home=True, frames=True)
@@ -744,10 +744,24 @@ class Understander:
             self._frame_readers[lang] = reader
         return reader
 
+    def _read_frames(self, text: str, lang: str) -> list[Command | HomeCommand] | None:
+        read = self._frames(lang).read(text)
+        if not read:
+            return None
+        out: list[Command | HomeCommand] = []
+        for cmd in read:
+            device = None
+            if isinstance(cmd, HomeCommand) and "name" in cmd.slots:
+                device = next((d for d in self._home_devices if d.name == cmd.slots["name"]), None)
+            if device is not None and device.entity_id:
+                cmd = HomeCommand(cmd.intent, {**cmd.slots, "entity_id": device.entity_id}, cmd.text, cmd.lang)
+            out.append(cmd)
+        return out
+
     def _match_frames(self, text: str, lang: str) -> list[Command | HomeCommand] | None:
         """A piece as the frame reader sees it: its commands, [] for a piece that only sets the
         scene ("I'm almost home", "外面有味道"), None when it cannot be read."""
-        read = self._frames(lang).read(text)
+        read = self._read_frames(text, lang)
         if read:
             return read
         if self._frames(lang).is_aside(text):
