@@ -361,6 +361,8 @@ _ZH: dict[str, str] = {
     "太大声": "complaint:loud",
     "太小声": "complaint:quiet",
     "怎么样": "query:",
+    "怎么": "query:",
+    "如何": "query:",
     "多高": "query:",
     "几度": "query:",
     "吹风": "thing:fan",
@@ -574,7 +576,7 @@ _ZH: dict[str, str] = {
     "多远": "query:",
     "多久": "query:",
     "什么": "query:",
-    "吗": "query:",
+    "吗": "ask:",  # "能开大点吗": a request asked politely, or a question
     "度": "deg:",
     "摄氏度": "deg:",
     "百分之": "pct_pre:",
@@ -833,6 +835,9 @@ _JA: dict[str, str] = {
     "強すぎ": "complaint:strong",
     "弱すぎ": "complaint:weak",
     "何度": "query:",
+    "どうやって": "query:",
+    "どうやったら": "query:",
+    "どうすれば": "query:",
     "いくつ": "query:",
     "何キロ": "query:",
     "どのくらい": "query:",
@@ -878,6 +883,7 @@ _MARKS = frozenset(
         "state",
         "locked",
         "remaining",
+        "ask",
     }
 )
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
@@ -1117,11 +1123,15 @@ class FrameReader:
         return {}
 
     def _car(self, f: _Frame) -> list[Any] | None:
+        if "ask" in f.marks and not [a for a in f.acts if a not in ("set", "go")]:
+            f.marks.add("query")  # "外面冷吗": with no request in it, 吗 asks
         questions = self._question(f)
         if questions is not None:
             return questions
         if "state" in f.marks:
             return None  # "the AC is off": how things are, which the templates' questions handle
+        if "query" in f.marks and [a for a in f.acts if a not in ("set", "go")]:
+            return None  # "how do I open the trunk" asks, it does not request
         things = _uniq(f.things)
         acts = _uniq(a for a in f.acts if a != "set")
         if things and acts and set(f.complaints) <= {"hot", "cold"}:
@@ -1377,6 +1387,8 @@ class FrameReader:
     def _thing_switch(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
         if number is not None or f.complaints:
             return None
+        if act and neg:
+            return None  # "don't turn on the AC" says what not to do, not what to do
         if not act and (neg or (setting and self.lang == "ja")):
             act = "on"  # "冷房はいらない" (negated: off), "内気循環にして"
         if act == "max" and not neg:

@@ -155,6 +155,11 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("窓とトランクを開けて", "ja"),
         ("風を強く弱く", "ja"),
         ("I'm almost home", "en"),  # an aside alone asks for nothing
+        ("how would I open the trunk", "en"),  # a question, not a request
+        ("don't switch on the heated seats", "en"),  # what not to do is no request
+        ("怎么打开后备箱", "zh-CN"),
+        ("トランクってどうやって開けるの", "ja"),
+        ("the fan is off, right", "en"),  # a state said
         ("window", "en"),
         ("ロック", "ja"),
     ],
