@@ -1380,6 +1380,8 @@ class FrameReader:
     ) -> Any:
         if number is not None or (act not in ("on", "off", "open", "close") and not (setting and not act)):
             return None
+        if act and neg:
+            return None
         # Fresh air on = recirculation off.
         on = (act in ("on", "open", "")) != neg
         return [self._cmd("Switch", {"device": "recirculation", "state": "off" if on else "on"}, f)]
@@ -1405,7 +1407,7 @@ class FrameReader:
         self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool
     ) -> Any:
         cool = thing == "seat_ventilation"
-        if f.complaints:
+        if f.complaints or (act and neg):
             return None
         if number is not None:
             value, unit = number
