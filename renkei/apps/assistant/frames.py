@@ -245,6 +245,15 @@ _EN: dict[str, str] = {
     "a crack": "bit:",
     "somewhat": "bit:",
     "back here": "zone:rear_here",
+    "heater": "thing:temperature",
+    "a smidge": "bit:",
+    "a hair": "bit:",
+    "a little more": "bit:",
+    "quit": "act:stop",
+    "full power": "act:max",
+    "toastier": "act:warm",
+    "did i": "query:",
+    "have i": "query:",
     "a couple": "num:2",
     "a couple of": "num:2",
     "couple of": "num:2",
@@ -256,6 +265,7 @@ _EN: dict[str, str] = {
     "half": "half:",
     "half open": "half:",
     "fully": "full:",
+    "full": "full:",
     "all the way": "full:",
     "completely": "full:",
     "wide open": "full:",
@@ -886,6 +896,71 @@ _MARKS = frozenset(
         "ask",
     }
 )
+# Words that add nothing to a bare follow-up ("can you make it a little bit higher please").
+_EN_EMPTY = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "it",
+        "its",
+        "it's",
+        "please",
+        "just",
+        "little",
+        "bit",
+        "some",
+        "me",
+        "my",
+        "us",
+        "we",
+        "i",
+        "you",
+        "can",
+        "could",
+        "would",
+        "will",
+        "get",
+        "make",
+        "turn",
+        "put",
+        "set",
+        "bring",
+        "now",
+        "again",
+        "still",
+        "even",
+        "lot",
+        "way",
+        "tiny",
+        "notch",
+        "tad",
+        "touch",
+        "one",
+        "and",
+        "so",
+        "then",
+        "that",
+        "this",
+        "there",
+        "here",
+        "to",
+        "for",
+        "by",
+        "of",
+        "in",
+        "much",
+        "thanks",
+        "thank",
+        "go",
+        "bump",
+        "kick",
+        "nudge",
+        "knock",
+    ]
+)
+_CJK_EMPTY = frozenset("再更稍微一点些下吧啊呀了呢嘛哦啦请帮我给把往调をはがもにでとのねよなうくださいお願しっ")
+_EN_POSSESSIVE = re.compile(r"\b(fan|window|seat|trunk|ac|heater|music|volume|air|car)'s\b")
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
 _MAX_WORDS = 24  # a longer piece is no terse request; refuse rather than guess at it
 
@@ -994,6 +1069,8 @@ class FrameReader:
     def frame(self, text: str) -> _Frame:
         from renkei.apps.assistant.understanding import cjk_number
 
+        if self.lang == "en":
+            text = _EN_POSSESSIVE.sub(r"\1 's", text)  # "fan's too weak": the thing, then "'s"
         hits: list[Hit] = []
         for match in self._scan.finditer(text):
             if match.group("n") is not None:
@@ -1178,6 +1255,10 @@ class FrameReader:
         if things in (["windshield"], ["rear_glass"]) and acts in (["warm"], ["defrost"], ["on"]):
             device = "front_defrost" if things == ["windshield"] else "rear_defrost"
             return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
+        if not acts and not f.numbers and "temperature" in f.things and {"inside", "outside"} & set(f.things):
+            where = "outside" if "outside" in f.things else "inside"
+            if len({"inside", "outside"} & set(f.things)) == 1:
+                return [self._cmd("Query", {"what": _QUERIES[where]}, f)]  # "outside temp"
         if "query" in f.marks and set(acts) <= {"go"} and len(things) == 1 and things[0] in _QUERIES:
             return [self._cmd("Query", {"what": _QUERIES[things[0]]}, f)]
         if self.lang == "ja" and not acts and things == ["battery"] and not f.numbers:
@@ -1230,12 +1311,25 @@ class FrameReader:
         acts = [a for a in f.acts if a not in ("set", "go", "lock")]
         if acts or f.numbers or "neg" in f.marks or f.zones or f.complaints:
             return None
-        if "locked" in f.marks and things in ([], ["door"]):
+        asked = "query" in f.marks or self.lang != "en"  # "doors unlocked please" is a request
+        if "locked" in f.marks and things in ([], ["door"]) and asked:
             return [self._cmd("Query", {"what": "doors"}, f)]
         if things in (["charging"], ["charge_limit"]) and "query" in f.marks:
             what = "battery" if "remaining" in f.marks else "charging"
             return [self._cmd("Query", {"what": what}, f)]
         return None
+
+    def _nothing_else(self, f: _Frame) -> bool:
+        """Whether every word of the piece was read (or says nothing): a bare "a bit higher" may
+        refer to the last command, "heater up" with an unknown "heater" may not."""
+        covered = [False] * len(f.text)
+        for hit in f.hits:
+            for k in range(hit.start, min(hit.end, len(f.text))):
+                covered[k] = True
+        rest = "".join(" " if done else ch for ch, done in zip(f.text, covered, strict=True))
+        if self.lang == "en":
+            return all(word in _EN_EMPTY for word in re.findall(r"[a-z']+", rest))
+        return all(ch in _CJK_EMPTY or not ch.isalnum() for ch in rest)
 
     @staticmethod
     def _settle_acts(acts: list[str], thing: str) -> list[str] | None:
@@ -1312,7 +1406,7 @@ class FrameReader:
             if act in ("open", "close", "off"):
                 # "運転席側も開けて": the last request again, only if it went the same way
                 return [self._cmd("FollowZone", {**zone, "act": act}, f)]
-        if not zone and act in ("up", "down") and not f.complaints:
+        if not zone and act in ("up", "down") and not f.complaints and self._nothing_else(f):
             return [self._cmd("FollowAdjust", {"direction": act}, f)]  # "もうちょい上げて": the last thing
         return None
 
@@ -1522,7 +1616,11 @@ class FrameReader:
             if unit == "pct" and 50 <= value <= 100 and limit_words:
                 return [self._cmd("SetChargeLimit", {"percent": int(value)}, f)]
             return None
-        if neg or zone or thing == "charge_limit":
+        if neg or zone:
+            return None
+        if "full" in f.marks and act in ("", "set", "on", "start", "stop"):
+            return [self._cmd("SetChargeLimit", {"percent": 100}, f)]  # "charge to full"
+        if thing == "charge_limit":
             return None
         if act in ("start", "on"):
             return [self._cmd("Charging", {"state": "start"}, f)]

@@ -160,6 +160,8 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("怎么打开后备箱", "zh-CN"),
         ("トランクってどうやって開けるの", "ja"),
         ("the fan is off, right", "en"),  # a state said
+        ("widget down", "en"),  # an unknown thing with a direction is no follow-up
+        ("屏幕调低", "zh-CN"),
         ("window", "en"),
         ("ロック", "ja"),
     ],
