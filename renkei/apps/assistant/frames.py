@@ -710,6 +710,9 @@ _JA: dict[str, str] = {
     "弱めて": "act:down",
     "もっと": "more:",
     "大きい": "act:loud",
+    "大きめ": "act:loud",
+    "小さめ": "act:quiet",
+    "送風口": "thing:fan",
     "小さい": "act:quiet",
     "ひんやり": "act:cool",
     "曇り取り": "act:defrost",
@@ -1231,6 +1234,9 @@ class FrameReader:
             things.remove("car")
         if "temperature" in things and ("inside" in things or "outside" in things):
             things.remove("temperature")
+        if "outside" in things and set(f.complaints) & {"hot", "cold"} and not acts and not f.numbers:
+            # "外面多冷", "it's freezing outside": the weather, not the cabin
+            return [self._cmd("Query", {"what": "outside_temperature"}, f)]
         if "query" not in f.marks:
             # "in here", "車内", "外面": where, not what, unless asked about
             things = [t for t in things if t not in ("inside", "outside")]
@@ -1272,7 +1278,13 @@ class FrameReader:
             return [self._cmd("Navigate", {"place": places[0]}, f)]
         if f.colors:
             colors = _uniq(f.colors)
-            if len(colors) == 1 and things in (["ambient_light"], ["light"]) and not neg and not f.numbers:
+            # only the ambient light takes a colour: "the lights in here blue" means it
+            if (
+                len(colors) == 1
+                and things in (["ambient_light"], ["light"], ["dome_light"])
+                and not neg
+                and not f.numbers
+            ):
                 if things == ["light"] and self.lang != "ja":
                     return None
                 return [self._cmd("SetAmbientColor", {"color": colors[0], **zone}, f)]
@@ -1457,7 +1469,7 @@ class FrameReader:
             return [self._cmd("AdjustFan", {"direction": direction, "complaint": True, **zone}, f)]
         if f.complaints:
             return None
-        if act in ("off", "stop"):
+        if act in ("off", "stop", "close"):
             return [self._cmd("AdjustFan", {"direction": "off", **zone}, f)]
         if act == "max":
             return [self._cmd("SetFan", {"fan_level": 10, **zone}, f)]
@@ -1613,7 +1625,7 @@ class FrameReader:
         if number is not None:
             value, unit = number
             limit_words = thing == "charge_limit" or neg or act in ("", "set", "up", "stop")
-            if unit == "pct" and 50 <= value <= 100 and limit_words:
+            if unit in ("pct", "") and 50 <= value <= 100 and limit_words:
                 return [self._cmd("SetChargeLimit", {"percent": int(value)}, f)]
             return None
         if neg or zone:
