@@ -912,6 +912,8 @@ class Understander:
                 if matched is None and cuts[i][2] in keep:
                     matched = self._match(text[cuts[i][1] : cuts[j][0]].strip(), lang, memo, home=home)
                 read: list[Command | HomeCommand] | None = None if matched is None else [matched]
+                if read is None and frames and verb and lead is None:
+                    read = self._match_frames(f"{verb}{' ' if lang == 'en' else ''}{chunk}", lang) or None
                 if read is None and frames:
                     read = self._match_frames(chunk, lang)
                 if read is None:
