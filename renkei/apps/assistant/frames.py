@@ -254,6 +254,12 @@ _EN: dict[str, str] = {
     "toastier": "act:warm",
     "did i": "query:",
     "have i": "query:",
+    "heated": "thing:seat_heating",
+    "noisy": "complaint:loud",
+    "low": "lvl:low",
+    "medium": "lvl:mid",
+    "mid": "lvl:mid",
+    "high": "lvl:high",
     "a couple": "num:2",
     "a couple of": "num:2",
     "couple of": "num:2",
@@ -345,6 +351,9 @@ _ZH: dict[str, str] = {
     "风扇": "thing:fan",
     "吹": "thing:fan",
     "冷风": "thing:ac",
+    "低档": "lvl:low",
+    "中档": "lvl:mid",
+    "高档": "lvl:high",
     "高一档": "act:up",
     "低一档": "act:down",
     "升一档": "act:up",
@@ -711,6 +720,14 @@ _JA: dict[str, str] = {
     "もっと": "more:",
     "大きい": "act:loud",
     "大きめ": "act:loud",
+    "一番弱く": "act:min",
+    "一番強く": "act:max",
+    "一番弱": "act:min",
+    "一番強": "act:max",
+    "弱": "lvl:low",
+    "中": "lvl:mid",
+    "強": "lvl:high",
+    "うるさ": "complaint:loud",
     "小さめ": "act:quiet",
     "送風口": "thing:fan",
     "小さい": "act:quiet",
@@ -964,6 +981,12 @@ _EN_EMPTY = frozenset(
 )
 _CJK_EMPTY = frozenset("再更稍微一点些下吧啊呀了呢嘛哦啦请帮我给把往调をはがもにでとのねよなうくださいお願しっ")
 _EN_POSSESSIVE = re.compile(r"\b(fan|window|seat|trunk|ac|heater|music|volume|air|car)'s\b")
+# A level said as a word, per thing (as the templates' fan_word and heat_word lists read them).
+_LEVELS: dict[str, dict[str, float]] = {
+    "fan": {"low": 1, "mid": 5, "high": 10},
+    "seat_heating": {"low": 1, "mid": 2, "high": 3},
+    "seat_ventilation": {"low": 1, "mid": 2, "high": 3},
+}
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
 _MAX_WORDS = 24  # a longer piece is no terse request; refuse rather than guess at it
 
@@ -1004,6 +1027,7 @@ class _Frame:
     acts: list[str] = field(default_factory=list)
     zones: list[str] = field(default_factory=list)
     numbers: list[tuple[float, str]] = field(default_factory=list)  # value, unit: deg pct level ""
+    levels: list[str] = field(default_factory=list)  # low, mid, high: a level said as a word
     marks: set[str] = field(default_factory=set)  # bit full too same both neg query bright
     complaints: list[str] = field(default_factory=list)
     colors: list[str] = field(default_factory=list)
@@ -1112,6 +1136,8 @@ class FrameReader:
                     unit = nxt.kind
                 if prev is not None and prev.kind == "pct_pre" and self._near(prev, hit):
                     unit = "pct"
+                if prev is not None and prev.kind == "level" and self._near(prev, hit) and not unit:
+                    unit = "level"  # "level two", "setting one"
                 if unit == "wari":
                     amount, unit = amount * 10, "pct"
                 out.numbers.append((amount, unit))
@@ -1137,6 +1163,8 @@ class FrameReader:
                 out.areas.append(hit.value)
             elif hit.kind == "device":
                 out.devices.append(hit.value)
+            elif hit.kind == "lvl":
+                out.levels.append(hit.value)
             elif hit.kind == "athome":
                 out.at_home = True
             elif hit.kind in _MARKS:
@@ -1303,6 +1331,14 @@ class FrameReader:
             acts = settled
         act = acts[0] if acts else ""
         thing = things[0] if things else ""
+        levels = _uniq(f.levels)
+        if levels and not f.numbers:
+            if len(levels) > 1 or act not in ("", "on", "set"):
+                return None
+            scale = _LEVELS.get(thing)
+            if scale is None:
+                return None
+            f.numbers = [(scale[levels[0]], "level")]
         numbers = f.numbers
         if len(numbers) > 1:
             return None
@@ -1530,8 +1566,8 @@ class FrameReader:
             return [self._cmd("Switch", {"device": thing, "state": "on" if on else "off", **zone}, f)]
         if neg:
             return None
-        if act == "max" and not cool:
-            return [self._cmd("SetSeatHeating", {"heat_level": 3, **zone}, f)]
+        if act in ("max", "min") and not cool:
+            return [self._cmd("SetSeatHeating", {"heat_level": 3 if act == "max" else 1, **zone}, f)]
         if act in ("up", "down") and not cool:
             return [self._cmd("AdjustSeatHeating", {"direction": act, **zone}, f)]
         if not act and ("too" in f.marks or "same" in f.marks) and zone:
@@ -1561,7 +1597,7 @@ class FrameReader:
             if unit == "pct" and 0 <= value <= 100 and (opening or act == ""):
                 return [self._cmd("SetWindow", {"percent": int(value), **zone}, f)]
             return None
-        if "half" in f.marks and (opening or not act) and "full" not in f.marks and "bit" not in f.marks:
+        if "half" in f.marks and "full" not in f.marks and "bit" not in f.marks:
             return [self._cmd("SetWindow", {"percent": 50, **zone}, f)]
         if "full" in f.marks and (opening or not act):
             return [self._cmd("Window", {"state": "open", **zone}, f)]
