@@ -335,6 +335,20 @@ _EN: dict[str, str] = {
     "nearly home": "aside:",
     "on my way": "aside:",
     "smells": "aside:",
+    "raining": "aside:",
+    "rain": "aside:",
+    "asleep": "aside:",
+    "sleeping": "aside:",
+    "headache": "aside:",
+    "on a call": "aside:",
+    "on the phone": "aside:",
+    "highway": "aside:",
+    "tunnel": "aside:",
+    "dusty": "aside:",
+    "smoky": "aside:",
+    "smoke": "aside:",
+    "in a hurry": "aside:",
+    "leaving": "aside:",
     "smell": "aside:",
     "stinks": "aside:",
     "getting close": "aside:",
@@ -612,6 +626,18 @@ _ZH: dict[str, str] = {
     "一会": "filler:",
     "一半": "half:",
     "快到": "aside:",
+    "下雨": "aside:",
+    "睡着": "aside:",
+    "睡觉": "aside:",
+    "头疼": "aside:",
+    "头痛": "aside:",
+    "打电话": "aside:",
+    "高速": "aside:",
+    "隧道": "aside:",
+    "灰尘": "aside:",
+    "烟": "aside:",
+    "要走了": "aside:",
+    "出发": "aside:",
     "到家": "aside:",
     "马上到": "aside:",
     "味道": "aside:",
@@ -885,6 +911,16 @@ _JA: dict[str, str] = {
     "レベル": "level:",
     "明るさ": "bright:",
     "着く": "aside:",
+    "雨": "aside:",
+    "寝て": "aside:",
+    "寝た": "aside:",
+    "頭が痛": "aside:",
+    "電話": "aside:",
+    "高速": "aside:",
+    "トンネル": "aside:",
+    "ほこり": "aside:",
+    "煙": "aside:",
+    "出発": "aside:",
     "着いた": "aside:",
     "臭い": "aside:",
     "におい": "aside:",
@@ -1164,6 +1200,11 @@ class FrameReader:
             elif hit.kind == "device":
                 out.devices.append(hit.value)
             elif hit.kind == "lvl":
+                if self.lang == "ja" and hit.end - hit.start == 1:
+                    # "風量を中に", "風量強": 弱/中/強 alone, not inside "電話中" or "勉強"
+                    before, after = text[hit.start - 1 : hit.start], text[hit.end : hit.end + 1]
+                    if before not in ("", "を", "は", "が", "量", "、", "の") or after not in ("", "に", "で", "、"):
+                        continue
                 out.levels.append(hit.value)
             elif hit.kind == "athome":
                 out.at_home = True
@@ -1186,16 +1227,8 @@ class FrameReader:
             return False
         f = self.frame(text)
         kinds = {h.kind for h in f.hits}
-        return (
-            "aside" in kinds
-            and kinds <= {"aside", "place", "bit", "thing"}
-            and set(f.things)
-            <= {
-                "outside",
-                "inside",
-                "car",
-            }
-        )
+        context = {"aside", "place", "bit", "thing", "zone"}  # "the kids are asleep", "快到家了"
+        return "aside" in kinds and kinds <= context and set(f.things) <= {"outside", "inside", "car"}
 
     def _near(self, a: Hit, b: Hit) -> bool:
         return b.start - a.end <= (1 if self.lang == "en" else 0)

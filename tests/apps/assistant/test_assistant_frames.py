@@ -257,3 +257,15 @@ async def test_a_step_up_after_seat_heating_was_switched_on(car: LocalCar) -> No
     await assistant.handle_text("turn on my seat heater", lang="en")
     step = await assistant.handle_text("再高一档", lang="zh-CN")
     assert {c.path: c.value for c in step.changes} == {SEAT_HEAT.format("Row1.DriverSide"): 100}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intent"),
+    [
+        ("the kids are sleeping, music down", "en", "AdjustVolume"),
+        ("孩子在睡觉，声音小点", "zh-CN", "AdjustVolume"),
+        ("電話中だから音を消して", "ja", "Mute"),
+    ],
+)
+def test_frames_drop_the_scene_beside_a_request(understander: Understander, text: str, lang: str, intent: str) -> None:
+    assert [c.intent for c in understander.parse(text, lang).commands] == [intent]
