@@ -161,6 +161,9 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("トランクってどうやって開けるの", "ja"),
         ("the fan is off, right", "en"),  # a state said
         ("widget down", "en"),  # an unknown thing with a direction is no follow-up
+        ("did you close the trunk yesterday", "en"),  # asks about the past
+        ("谁开的窗", "zh-CN"),
+        ("誰が窓を開けたの", "ja"),
         ("屏幕调低", "zh-CN"),
         ("window", "en"),
         ("ロック", "ja"),
