@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from hassil.expression import TextChunk
@@ -1261,8 +1262,9 @@ class FrameReader:
         return b.start - a.end <= (1 if self.lang == "en" else 0)
 
     # -- composing ----------------------------------------------------------------------------
-    def read(self, text: str) -> list[Any] | None:
-        """Commands (understanding.Command / HomeCommand) for one piece, or None: not understood."""
+    def read(self, text: str, *, clauses: bool = True) -> list[Any] | None:
+        """Commands (understanding.Command / HomeCommand) for one piece, or None: not understood.
+        `clauses`: also try it as several requests with no joint between them."""
         if not text or len(text.split()) > _MAX_WORDS or len(text) > 200:
             return None
         f = self.frame(text)
@@ -1272,7 +1274,43 @@ class FrameReader:
         if f.areas or f.devices or f.at_home:
             home = self._home(f)
             return [home] if home is not None else None
-        return self._car(f)
+        read = self._car(f)
+        if read is None and clauses:
+            read = self._clauses(f)
+        return read
+
+    def _clauses(self, f: _Frame) -> list[Any] | None:
+        """Two requests with no joint between them ("打开空调调到二十二度", "turn on the AC set it
+        to 22"): a new clause starts at a thing or an action once the current one has both a thing
+        (or a number) and an action (or a number). Every clause must name its own thing (or
+        degrees, a percentage) and read on its own; follow-ups and complaints do not count."""
+        cuts: list[int] = []
+        named = acted = False
+        for hit in f.hits:
+            if named and acted and hit.kind in ("thing", "trunk", "act"):
+                cuts.append(hit.start)
+                named = acted = False
+            if hit.kind in ("thing", "trunk"):
+                named = True
+            elif hit.kind == "num":
+                named = acted = True
+            elif hit.kind == "act" and hit.value != "set":
+                acted = True
+        if not cuts or len(cuts) > 3:
+            return None
+        bounds = [0, *cuts, len(f.text)]
+        out: list[Any] = []
+        for start, end in pairwise(bounds):
+            clause = self.frame(f.text[start:end].strip())
+            if clause.areas or clause.devices or clause.at_home or clause.complaints:
+                return None
+            if not clause.things and not any(unit in ("deg", "pct") for _, unit in clause.numbers):
+                return None
+            read = self._car(clause)
+            if not read or any(c.intent in ("FollowZone", "FollowAdjust") for c in read):
+                return None
+            out += read
+        return out
 
     def _cmd(self, intent: str, slots: dict[str, Any], f: _Frame) -> Any:
         from renkei.apps.assistant.understanding import Command

@@ -731,10 +731,16 @@ class Understander:
     def _understand_frames(
         self, text: str, lang: str, memo: dict[tuple[str, bool], Command | HomeCommand | None]
     ) -> Understanding | None:
-        read = self._read_frames(text, lang)
+        # The whole as one request first, then the pieces between joints (templates where they can),
+        # and only then the whole as several requests with no joint between them.
+        read = self._read_frames(text, lang, clauses=False)
         if read:
             return Understanding(_settled(read))
-        return self._split(text, lang, memo, home=True, frames=True)
+        pieces = self._split(text, lang, memo, home=True, frames=True)
+        if pieces is not None:
+            return pieces
+        read = self._read_frames(text, lang)
+        return Understanding(_settled(read)) if read else None
 
     def _frames(self, lang: str) -> FrameReader:
         reader = self._frame_readers.get(lang)
@@ -744,8 +750,8 @@ class Understander:
             self._frame_readers[lang] = reader
         return reader
 
-    def _read_frames(self, text: str, lang: str) -> list[Command | HomeCommand] | None:
-        read = self._frames(lang).read(text)
+    def _read_frames(self, text: str, lang: str, *, clauses: bool = True) -> list[Command | HomeCommand] | None:
+        read = self._frames(lang).read(text, clauses=clauses)
         if not read:
             return None
         out: list[Command | HomeCommand] = []

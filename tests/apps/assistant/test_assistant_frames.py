@@ -272,3 +272,22 @@ async def test_a_step_up_after_seat_heating_was_switched_on(car: LocalCar) -> No
 )
 def test_frames_drop_the_scene_beside_a_request(understander: Understander, text: str, lang: str, intent: str) -> None:
     assert [c.intent for c in understander.parse(text, lang).commands] == [intent]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intents"),
+    [
+        ("打开空调调到二十二度", "zh-CN", ["Switch", "SetTemperature"]),
+        ("座椅加热打开风量调到三档", "zh-CN", ["Switch", "SetFan"]),
+        ("open the trunk close the sunroof", "en", ["Trunk", "Sunroof"]),
+    ],
+)
+def test_frames_read_two_requests_with_no_joint(
+    understander: Understander, text: str, lang: str, intents: list[str]
+) -> None:
+    assert [c.intent for c in understander.parse(text, lang).commands] == intents
+
+
+def test_frames_do_not_cut_one_request_in_two(understander: Understander) -> None:
+    # "开大一点" has no thing of its own: no second request, and one reading would be a guess
+    assert not understander.parse("空调开大一点", "zh-CN").understood
