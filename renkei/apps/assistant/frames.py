@@ -266,6 +266,11 @@ _EN: dict[str, str] = {
     "yesterday": "query:",
     "have i": "query:",
     "heated": "thing:seat_heating",
+    "secure": "act:lock",
+    "bump": "act:up",
+    "behind me": "unsure:",
+    "next to me": "unsure:",
+    "beside me": "unsure:",
     "noisy": "complaint:loud",
     "low": "lvl:low",
     "medium": "lvl:mid",
@@ -376,6 +381,9 @@ _ZH: dict[str, str] = {
     "风扇": "thing:fan",
     "吹": "thing:fan",
     "冷风": "thing:ac",
+    "我后面": "unsure:",
+    "我旁边": "unsure:",
+    "我身后": "unsure:",
     "低档": "lvl:low",
     "中档": "lvl:mid",
     "高档": "lvl:high",
@@ -763,6 +771,9 @@ _JA: dict[str, str] = {
     "もっと": "more:",
     "大きい": "act:loud",
     "大きめ": "act:loud",
+    "私の後ろ": "unsure:",
+    "自分の後ろ": "unsure:",
+    "隣": "unsure:",
     "一番弱く": "act:min",
     "一番強く": "act:max",
     "一番弱": "act:min",
@@ -978,6 +989,7 @@ _MARKS = frozenset(
         "locked",
         "remaining",
         "ask",
+        "unsure",
     }
 )
 # Words that add nothing to a bare follow-up ("can you make it a little bit higher please").
@@ -1334,8 +1346,8 @@ class FrameReader:
         questions = self._question(f)
         if questions is not None:
             return questions
-        if "state" in f.marks:
-            return None  # "the AC is off": how things are, which the templates' questions handle
+        if "state" in f.marks or "unsure" in f.marks:
+            return None  # "the AC is off": how things are; "behind me": a seat we cannot place
         if "query" in f.marks and [a for a in f.acts if a not in ("set", "go")]:
             return None  # "how do I open the trunk" asks, it does not request
         things = _uniq(f.things)
@@ -1441,6 +1453,12 @@ class FrameReader:
         if len(numbers) > 1:
             return None
         number = numbers[0] if numbers else None
+        if thing in ("", "seat") and number is not None and act in ("", "on"):
+            value, unit = number
+            where = zone or "inside" in f.things or thing == "seat"
+            if unit == "" and 16 <= value <= 32 and where and not f.complaints and not neg:
+                # "cabin to 19", "front seats 21": only a temperature is set that high by a seat
+                return [self._cmd("SetTemperature", {"temperature": value, **zone}, f)]
         if not thing:
             return self._thingless(f, act, number, zone, setting, neg)
         builder = getattr(self, f"_thing_{thing}", None)
