@@ -1453,6 +1453,8 @@ class FrameReader:
         if len(numbers) > 1:
             return None
         number = numbers[0] if numbers else None
+        if number is not None and "half" in f.marks and thing in ("", "seat", "temperature"):
+            return None  # "twenty one and at half": a half the normaliser did not fold is a guess
         if thing in ("", "seat") and number is not None and act in ("", "on"):
             value, unit = number
             where = zone or "inside" in f.things or thing == "seat"
