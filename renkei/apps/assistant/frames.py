@@ -771,6 +771,9 @@ _JA: dict[str, str] = {
     "もっと": "more:",
     "大きい": "act:loud",
     "大きめ": "act:loud",
+    "熱い": "complaint:hot",
+    "熱すぎ": "complaint:hot",
+    "あっつい": "complaint:hot",
     "私の後ろ": "unsure:",
     "自分の後ろ": "unsure:",
     "隣": "unsure:",
@@ -1695,6 +1698,11 @@ class FrameReader:
     _thing_seat_ventilation = _thing_seat_heating
 
     def _thing_seat(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        complaints = _uniq(f.complaints)
+        if complaints in (["hot"], ["cold"]) and not act and number is None and not neg:
+            # "シートが熱すぎる", "my seat is freezing": as the templates read a seat complaint
+            device = "seat_ventilation" if complaints == ["hot"] else "seat_heating"
+            return [self._cmd("Switch", {"device": device, "state": "on", "complaint": True, **zone}, f)]
         if neg or number is not None or f.complaints:
             return None
         if act in ("forward", "backward"):
