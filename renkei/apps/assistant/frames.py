@@ -1460,8 +1460,8 @@ class FrameReader:
             return None  # "twenty one and at half": a half the normaliser did not fold is a guess
         if thing in ("", "seat") and number is not None and act in ("", "on"):
             value, unit = number
-            where = zone or "inside" in f.things or thing == "seat"
-            if unit == "" and 16 <= value <= 32 and where and not f.complaints and not neg:
+            placed = bool(zone) or "inside" in f.things or thing == "seat"
+            if unit == "" and 16 <= value <= 32 and placed and not f.complaints and not neg:
                 # "cabin to 19", "front seats 21": only a temperature is set that high by a seat
                 return [self._cmd("SetTemperature", {"temperature": value, **zone}, f)]
         if not thing:
