@@ -109,7 +109,8 @@ _EN: dict[str, str] = {
     "half way": "half:", "half": "half:", "half open": "half:", "fully": "full:", "full": "full:",
     "all the way": "full:", "completely": "full:", "wide open": "full:", "as well": "too:",
     "also": "too:", "same": "same:", "the same": "same:", "don't": "neg:", "do not": "neg:",
-    "dont": "neg:", "no": "neg:", "not": "neg:", "never": "neg:", "hot": "complaint:hot",
+    "dont": "neg:", "don't need": "nope:", "don't want": "nope:", "no more": "nope:",
+    "no": "nope:", "not": "neg:", "never": "neg:", "hot": "complaint:hot",
     "too hot": "complaint:hot", "too warm": "complaint:hot", "stuffy": "complaint:hot",
     "sweating": "complaint:hot", "boiling": "complaint:hot", "roasting": "complaint:hot",
     "cold": "complaint:cold", "chilly": "complaint:cold", "freezing": "complaint:cold",
@@ -189,8 +190,8 @@ _ZH: dict[str, str] = {
     "除霜": "act:defrost", "一点": "bit:", "一点儿": "bit:", "一些": "bit:", "稍微": "bit:",
     "有点": "bit:", "点": "bit:", "一下": "bit:", "全开": "full:", "开到底": "full:",
     "完全": "full:", "也": "too:", "一样": "same:", "这样": "same:", "同样": "same:",
-    "两个": "both:", "两边": "both:", "都": "both:", "两侧": "both:", "别": "neg:", "不要": "neg:",
-    "不用": "neg:", "不": "neg:", "没": "neg:", "热": "complaint:hot", "好热": "complaint:hot",
+    "两个": "both:", "两边": "both:", "都": "both:", "两侧": "both:", "别": "neg:", "不要": "nope:",
+    "不用": "nope:", "不需要": "nope:", "不": "neg:", "没": "neg:", "热": "complaint:hot", "好热": "complaint:hot",
     "太热": "complaint:hot", "出汗": "complaint:hot", "闷": "complaint:hot",
     "热死": "complaint:hot", "冷": "complaint:cold", "好冷": "complaint:cold",
     "太冷": "complaint:cold", "冻": "complaint:cold", "吵": "complaint:loud",
@@ -274,8 +275,8 @@ _JA: dict[str, str] = {
     "半分": "half:", "半開": "half:", "一緒に": "filler:", "一番": "filler:", "全開": "full:",
     "全部開け": "full:", "それで": "same:", "同じ": "same:", "同じに": "same:", "一緒": "same:",
     "両方": "both:", "両側": "both:", "二つ": "both:", "両サイド": "both:", "2つ": "both:",
-    "ないで": "neg:", "いらない": "neg:", "要らない": "neg:", "しないで": "neg:",
-    "なくていい": "neg:", "暑い": "complaint:hot", "暑": "complaint:hot", "あつい": "complaint:hot",
+    "ないで": "neg:", "いらない": "nope:", "要らない": "nope:", "しないで": "neg:",
+    "なくていい": "nope:", "暑い": "complaint:hot", "暑": "complaint:hot", "あつい": "complaint:hot",
     "汗": "complaint:hot", "蒸し暑": "complaint:hot", "むしむし": "complaint:hot",
     "寒い": "complaint:cold", "寒": "complaint:cold", "さむい": "complaint:cold",
     "冷える": "complaint:cold", "うるさい": "complaint:loud", "聞こえない": "complaint:quiet",
@@ -318,6 +319,7 @@ _MARKS = frozenset(
         "remaining",
         "ask",
         "unsure",
+        "nope",
     }
 )
 # Words that add nothing to a bare follow-up ("can you make it a little bit higher please").
@@ -685,7 +687,9 @@ class FrameReader:
         if not acts and ("more" in f.marks) != ("less" in f.marks):
             acts = ["up" if "more" in f.marks else "down"]  # "more air", "风をもっと"; beside a verb only stress
         setting = "set" in f.acts
-        neg = "neg" in f.marks
+        # "nope": not wanted ("no AC", "不要吹风", "冷房はいらない") switches off where a thing has
+        # no action (the builders check it); any other negation ("不错", "don't open …") stops a guess
+        neg = "neg" in f.marks or "nope" in f.marks
         zone = self._zone(f)
         if zone is None:
             return None
@@ -931,7 +935,8 @@ class FrameReader:
         return None
 
     def _thing_fan(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
-        if neg and not act and number is None and not f.complaints:
+        nope = "nope" in f.marks and "neg" not in f.marks
+        if nope and not act and number is None and not f.complaints:
             return [self._cmd("AdjustFan", {"direction": "off", **zone}, f)]  # "我这边不要吹风了"
         if neg:
             return None
@@ -979,7 +984,8 @@ class FrameReader:
             return None
         if act and neg:
             return None  # "don't turn on the AC" says what not to do, not what to do
-        if not act and (neg or (setting and self.lang == "ja")):
+        nope = "nope" in f.marks and "neg" not in f.marks
+        if not act and (nope or (setting and self.lang == "ja")):
             act = "on"  # "冷房はいらない" (negated: off), "内気循環にして"
         if act == "max" and not neg:
             act = "on"  # "blast the defroster"

@@ -161,6 +161,8 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("トランクってどうやって開けるの", "ja"),
         ("the fan is off, right", "en"),  # a state said
         ("widget down", "en"),  # an unknown thing with a direction is no follow-up
+        ("空调效果不错", "zh-CN"),  # "not bad": a negation that wants nothing off
+        ("the AC is not bad", "en"),
         ("did you close the trunk yesterday", "en"),  # asks about the past
         ("谁开的窗", "zh-CN"),
         ("誰が窓を開けたの", "ja"),
