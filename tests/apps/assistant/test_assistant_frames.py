@@ -163,6 +163,8 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("widget down", "en"),  # an unknown thing with a direction is no follow-up
         ("空调效果不错", "zh-CN"),  # "not bad": a negation that wants nothing off
         ("the AC is not bad", "en"),
+        ("热闹一点", "zh-CN"),  # "livelier": 热 inside a word is no complaint
+        ("冷静一下", "zh-CN"),
         ("did you close the trunk yesterday", "en"),  # asks about the past
         ("谁开的窗", "zh-CN"),
         ("誰が窓を開けたの", "ja"),
