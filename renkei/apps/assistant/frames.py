@@ -85,8 +85,12 @@ _EN: dict[str, str] = {
     "take off the lock": "act:unlock", "start": "act:start", "begin": "act:start",
     "resume": "act:start", "stop": "act:stop", "pause": "act:stop", "end": "act:stop",
     "mute": "act:mute", "unmute": "act:unmute", "warmer": "act:warm", "warm": "act:warm",
+    "it's warm": "complaint:hot", "i'm warm": "complaint:hot", "so warm": "complaint:hot",
+    "the heat": "thing:heat", "this heat": "complaint:hot",
     "warm up": "act:warm", "heat": "act:warm", "heat up": "act:warm", "hotter": "act:warm",
-    "cooler": "act:cool", "colder": "act:cool", "cool": "act:cool", "cool down": "act:cool",
+    "cooler": "act:cool", "colder": "act:cool", "cool": "act:cool",
+    "that's cool": "filler:", "it's cool": "filler:", "very cool": "filler:", "so cool": "filler:",
+    "cool down": "act:cool",
     "chill": "act:cool", "louder": "act:loud", "quieter": "act:quiet", "softer": "act:quiet",
     "go": "act:go", "drive": "act:go", "take": "act:go", "navigate": "act:go", "head": "act:go",
     "route": "act:go", "directions": "act:go", "bring": "act:go", "set": "act:set",
@@ -937,6 +941,14 @@ class FrameReader:
         if not act and ("too" in f.marks or "same" in f.marks) and zone:
             return [self._cmd("FollowZone", {**zone, "thing": thing}, f)]
         return None
+
+    def _thing_heat(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        """ "Get the heat going", "turn the heat up": the heating is the set point going up."""
+        if act == "on":
+            act = "warm"
+        elif act in ("off", "stop"):
+            return None  # heating off is no set point
+        return self._thing_temperature(f, "temperature", act, number, zone, setting, neg)
 
     def _thing_fan(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
         nope = "nope" in f.marks and "neg" not in f.marks

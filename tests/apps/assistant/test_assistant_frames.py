@@ -165,6 +165,8 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("the AC is not bad", "en"),
         ("热闹一点", "zh-CN"),  # "livelier": 热 inside a word is no complaint
         ("冷静一下", "zh-CN"),
+        ("the heat is unbearable out there", "en"),  # "heat" the noun is no request to warm up
+        ("that's cool", "en"),
         ("did you close the trunk yesterday", "en"),  # asks about the past
         ("谁开的窗", "zh-CN"),
         ("誰が窓を開けたの", "ja"),
