@@ -512,6 +512,7 @@ class FrameReader:
 
         if self.lang == "en":
             text = _EN_POSSESSIVE.sub(r"\1 's", text)  # "fan's too weak": the thing, then "'s"
+            text = re.sub(r"(?<=\ws)'(?=\s|$)", "", text)  # "the kids' seats"
         hits: list[Hit] = []
         for match in self._scan.finditer(text):
             if match.group("n") is not None:
