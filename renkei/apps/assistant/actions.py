@@ -501,6 +501,27 @@ class Planner:
         chosen = self.seats_for(cmd.slots, seat)
         return await self.plan(last, seat, lang, convo, seats=chosen)
 
+    async def _plan_FollowAct(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        """ "Now close it", "やっぱり消して": the thing of the last command, the other way (or again)."""
+        last = convo.recent(self.settings.follow_up_seconds)
+        if last is None:
+            return Plan(refusal=replies.say("no_context", lang))
+        act = str(cmd.slots.get("act"))
+        opening = act in ("open", "on")
+        follow: Command | None = None
+        if last.intent in ("SetWindow", "Window") and act in ("open", "close"):
+            follow = Command("Window", {"state": "open" if opening else "close"}, cmd.text)
+        elif last.intent == "Switch" and act in ("on", "off"):
+            follow = Command("Switch", {**last.slots, "state": act}, cmd.text)
+        elif last.intent == "SetSeatHeating" and act in ("on", "off"):
+            device = "seat_ventilation" if last.slots.get("mode") == "cool" else "seat_heating"
+            follow = Command("Switch", {"device": device, "state": act}, cmd.text)
+        elif last.intent in ("SetFan", "AdjustFan") and act == "off":
+            follow = Command("AdjustFan", {"direction": "off"}, cmd.text)
+        if follow is None:
+            return Plan(refusal=replies.say("no_context", lang))
+        return await self.plan(follow, seat, lang, convo, seats=convo.seats or None)
+
     async def _plan_FollowAdjust(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         last = convo.recent(self.settings.follow_up_seconds)
         if last is None:

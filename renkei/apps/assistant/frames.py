@@ -215,6 +215,7 @@ _ZH: dict[str, str] = {
     "头痛": "aside:", "打电话": "aside:", "高速": "aside:", "隧道": "aside:", "灰尘": "aside:",
     "烟": "aside:", "要走了": "aside:", "出发": "aside:", "到家": "aside:", "马上到": "aside:",
     "味道": "aside:", "臭": "aside:", "难闻": "aside:",
+    "还是": "filler:",
 }
 # fmt: on
 # fmt: off
@@ -301,6 +302,7 @@ _JA: dict[str, str] = {
     "頭が痛": "aside:", "電話": "aside:", "高速": "aside:", "トンネル": "aside:",
     "ほこり": "aside:", "煙": "aside:", "出発": "aside:", "着いた": "aside:", "臭い": "aside:",
     "におい": "aside:", "匂い": "aside:", "もうすぐ": "aside:",
+    "やっぱり": "filler:", "やはり": "filler:", "それ": "filler:",
 }
 # fmt: on
 _OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
@@ -391,9 +393,14 @@ _EN_EMPTY = frozenset(
         "kick",
         "nudge",
         "knock",
+        "them",
+        "now",
+        "actually",
+        "instead",
     ]
 )
 _CJK_EMPTY = frozenset("再更稍微一点些下吧啊呀了呢嘛哦啦请帮我给把往调をはがもにでとのねよなうくださいお願しっ")
+_EN_FOLLOW = re.compile(r"(?:and|also|what about|how about|same for|now) ")
 _EN_POSSESSIVE = re.compile(r"\b(fan|window|seat|trunk|ac|heater|music|volume|air|car)'s\b")
 # A level said as a word, per thing (as the templates' fan_word and heat_word lists read them).
 _LEVELS: dict[str, dict[str, float]] = {
@@ -595,8 +602,8 @@ class FrameReader:
                 out.marks.add("too")  # "助手席も", "助手席のも", "運転席側も"
         if self.lang == "ja" and text.endswith(("は", "何度", "いくつ")):
             out.marks.add("query")
-        if self.lang == "en" and re.search(r"\btoo$", text):
-            out.marks.add("too")
+        if self.lang == "en" and (re.search(r"\btoo$", text) or _EN_FOLLOW.match(text)):
+            out.marks.add("too")  # "… too", "and the passenger's window", "what about the back"
         return out
 
     def is_aside(self, text: str) -> bool:
@@ -889,6 +896,8 @@ class FrameReader:
             if unit == "deg" and 1 <= value <= 5 and value == int(value) and act in ("up", "down", "warm", "cool"):
                 direction = "up" if act in ("up", "warm") else "down"
                 return [self._cmd("AdjustTemperature", {"direction": direction, "delta": int(value), **zone}, f)]
+            if unit == "level" and value == 1 and act in ("up", "down") and not zone and self._nothing_else(f):
+                return [self._cmd("FollowAdjust", {"direction": act}, f)]  # "もう一段上げて"
             return None
         if act in ("warm", "cool") and not f.complaints:
             return [self._cmd("AdjustTemperature", {"direction": "up" if act == "warm" else "down", **zone}, f)]
@@ -907,7 +916,7 @@ class FrameReader:
             if c in ("loud", "quiet") and not zone:
                 return [self._cmd("AdjustVolume", {"direction": "down" if c == "loud" else "up", "complaint": True}, f)]
             return None
-        if zone and ("too" in f.marks or "same" in f.marks) and not f.complaints:
+        if zone and f.marks & {"too", "same", "both"} and not f.complaints:
             if act in ("", "on", "set"):
                 return [self._cmd("FollowZone", dict(zone), f)]
             if act in ("open", "close", "off"):
@@ -915,6 +924,8 @@ class FrameReader:
                 return [self._cmd("FollowZone", {**zone, "act": act}, f)]
         if not zone and act in ("up", "down") and not f.complaints and self._nothing_else(f):
             return [self._cmd("FollowAdjust", {"direction": act}, f)]  # "もうちょい上げて": the last thing
+        if not zone and act in ("open", "close", "on", "off") and not f.complaints and self._nothing_else(f):
+            return [self._cmd("FollowAct", {"act": act}, f)]  # "now close it", "やっぱり消して": the last thing
         return None
 
     # -- one builder per thing: (frame, thing, action, number, zone, setting, negated) → commands

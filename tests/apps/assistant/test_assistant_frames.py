@@ -297,3 +297,16 @@ def test_frames_read_two_requests_with_no_joint(
 def test_frames_do_not_cut_one_request_in_two(understander: Understander) -> None:
     # "开大一点" has no thing of its own: no second request, and one reading would be a guess
     assert not understander.parse("空调开大一点", "zh-CN").understood
+
+
+async def test_frames_the_other_way_refers_to_the_last_thing(car: LocalCar) -> None:
+    assistant = Assistant(car.client, AssistantSettings())
+    await assistant.handle_text("open my window halfway", lang="en", seat="passenger")
+    closed = await assistant.handle_text("now close it", lang="en", seat="passenger")
+    assert {c.path: c.value for c in closed.changes} == {WINDOW.format("Row1.PassengerSide"): 0}
+    await assistant.handle_text("ハザードつけて", lang="ja")
+    off = await assistant.handle_text("やっぱり消して", lang="ja")
+    assert {c.path: c.value for c in off.changes} == {HAZARD: False}
+    fresh = Assistant(car.client, AssistantSettings())
+    alone = await fresh.handle_text("now close it", lang="en")
+    assert not alone.changes and alone.refusals  # nothing said before: nothing to close
