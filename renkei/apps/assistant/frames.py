@@ -556,8 +556,8 @@ class FrameReader:
                 unit = ""
                 if nxt is not None and nxt.kind in ("deg", "pct", "level", "wari") and self._near(hit, nxt):
                     unit = nxt.kind
-                after = hits[k + 2] if k + 2 < len(hits) else None
-                if nxt is not None and nxt.kind in ("more", "less") and after is not None and after.kind == "deg":
+                third = hits[k + 2] if k + 2 < len(hits) else None
+                if nxt is not None and nxt.kind in ("more", "less") and third is not None and third.kind == "deg":
                     unit = "deg"  # "one more degree", "two degrees less" read the same
                 if prev is not None and prev.kind == "pct_pre" and self._near(prev, hit):
                     unit = "pct"
