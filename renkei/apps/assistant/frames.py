@@ -134,6 +134,8 @@ _EN: dict[str, str] = {
     "on a call": "aside:", "on the phone": "aside:", "highway": "aside:", "tunnel": "aside:",
     "dusty": "aside:", "smoky": "aside:", "smoke": "aside:", "in a hurry": "aside:",
     "leaving": "aside:", "smell": "aside:", "stinks": "aside:", "getting close": "aside:",
+    "closed": "act:close", "opened": "act:open", "turned off": "act:off", "turned on": "act:on",
+    "switched off": "act:off", "switched on": "act:on", "lowered": "act:down", "raised": "act:up",
 }
 # fmt: on
 # fmt: off
