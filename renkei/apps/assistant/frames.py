@@ -104,7 +104,7 @@ _EN: dict[str, str] = {
     "heater": "thing:temperature", "a smidge": "bit:", "a hair": "bit:", "a little more": "bit:",
     "quit": "act:stop", "full power": "act:max", "toastier": "act:warm", "did i": "query:",
     "did you": "query:", "have you": "query:", "did": "query:", "who": "query:", "why": "query:",
-    "when": "query:", "where": "query:", "which": "query:", "whose": "query:",
+     "where": "query:", "which": "query:", "whose": "query:",
     "yesterday": "query:", "have i": "query:", "heated": "thing:seat_heating", "secure": "act:lock",
     "bump": "act:up", "behind me": "unsure:", "next to me": "unsure:", "beside me": "unsure:",
     "noisy": "complaint:loud", "low": "lvl:low", "medium": "lvl:mid", "mid": "lvl:mid",
@@ -136,6 +136,7 @@ _EN: dict[str, str] = {
     "leaving": "aside:", "smell": "aside:", "stinks": "aside:", "getting close": "aside:",
     "closed": "act:close", "opened": "act:open", "turned off": "act:off", "turned on": "act:on",
     "switched off": "act:off", "switched on": "act:on", "lowered": "act:down", "raised": "act:up",
+    "find": "act:go", "find me": "act:go",
 }
 # fmt: on
 # fmt: off
@@ -315,6 +316,7 @@ _JA: dict[str, str] = {
     "下ろしたい": "act:open", "閉める": "act:close", "閉めたい": "act:close",
     "閉めます": "act:close", "閉じる": "act:close", "上げる": "act:up", "上げたい": "act:up",
     "上げます": "act:up", "下げる": "act:down", "下げたい": "act:down", "下げます": "act:down",
+    "鍵閉まって": "locked:", "鍵が閉まって": "locked:", "鍵かかって": "locked:", "鍵がかかって": "locked:",
 }
 # fmt: on
 _OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
