@@ -316,7 +316,9 @@ _JA: dict[str, str] = {
     "下ろしたい": "act:open", "閉める": "act:close", "閉めたい": "act:close",
     "閉めます": "act:close", "閉じる": "act:close", "上げる": "act:up", "上げたい": "act:up",
     "上げます": "act:up", "下げる": "act:down", "下げたい": "act:down", "下げます": "act:down",
-    "鍵閉まって": "locked:", "鍵が閉まって": "locked:", "鍵かかって": "locked:", "鍵がかかって": "locked:",
+    "鍵閉まって": "locked:", "鍵が閉まって": "locked:", "鍵かかって": "locked:",
+    "鍵がかかって": "locked:",
+    "帰る前に": "filler:", "着く前に": "filler:", "出る前に": "filler:", "寝る前に": "filler:",
 }
 # fmt: on
 _OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
@@ -1217,10 +1219,12 @@ class FrameReader:
         if not devices:
             if not things and areas and (f.colors or {"dim", "bright"} & set(f.acts)):
                 things = ["light"]  # "客厅调成蓝色", "dim the living room": only lights take these
+            if not things and areas and any(unit == "deg" for _, unit in f.numbers):
+                things = ["temperature"]  # "bedroom to 23 degrees": only a room's climate takes degrees
             if things == ["light"]:
                 domain = slots["domain"] = "light"
-            elif things == ["temperature"]:
-                domain = slots["domain"] = "climate"
+            elif things in (["temperature"], ["ac"], ["heat"]):
+                domain = slots["domain"] = "climate"  # "the living room AC" at home
             elif things:
                 return None
         colors = _uniq(f.colors)
@@ -1232,7 +1236,7 @@ class FrameReader:
             )
         if len(f.numbers) > 1:
             return None
-        if not f.numbers and domain == "light" and "half" in f.marks and "bright" in f.marks and not acts:
+        if not f.numbers and domain == "light" and "half" in f.marks and not acts:
             return HomeCommand("HassLightSet", {**slots, "brightness": 50}, f.text, self.lang)
         if f.numbers:
             value, unit = f.numbers[0]
