@@ -1027,6 +1027,11 @@ class FrameReader:
         return [self._cmd("Switch", {"device": "recirculation", "state": "off" if on else "on"}, f)]
 
     def _thing_switch(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        if thing == "ac" and number is not None and act in ("", "on") and not neg and not f.complaints:
+            value, unit = number
+            if unit in ("", "deg") and 16 <= value <= 32:
+                # "冷气开到二十五度": the A/C's set point is the cabin temperature
+                return [self._cmd("SetTemperature", {"temperature": value, **zone}, f)]
         if number is not None or f.complaints:
             return None
         if act and neg:
