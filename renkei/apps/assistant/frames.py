@@ -1030,8 +1030,12 @@ class FrameReader:
         if thing == "ac" and number is not None and act in ("", "on") and not neg and not f.complaints:
             value, unit = number
             if unit in ("", "deg") and 16 <= value <= 32:
-                # "冷气开到二十五度": the A/C's set point is the cabin temperature
-                return [self._cmd("SetTemperature", {"temperature": value, **zone}, f)]
+                # "冷气开到二十五度": the A/C's set point is the cabin temperature; "打开空调调到
+                # 二十二度" also switches it on
+                set_point = self._cmd("SetTemperature", {"temperature": value, **zone}, f)
+                if act == "on":
+                    return [self._cmd("Switch", {"device": "ac", "state": "on"}, f), set_point]
+                return [set_point]
         if number is not None or f.complaints:
             return None
         if act and neg:
