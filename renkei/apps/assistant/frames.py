@@ -1018,7 +1018,8 @@ class FrameReader:
     def _thing_fresh_air(
         self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool
     ) -> Any:
-        if number is not None or (act not in ("on", "off", "open", "close") and not (setting and not act)):
+        # "how about some fresh air": the words themselves ask for it
+        if number is not None or f.complaints or act not in ("", "on", "off", "open", "close"):
             return None
         if act and neg:
             return None
