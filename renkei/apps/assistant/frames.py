@@ -220,6 +220,7 @@ _ZH: dict[str, str] = {
     "烟": "aside:", "要走了": "aside:", "出发": "aside:", "到家": "aside:", "马上到": "aside:",
     "味道": "aside:", "臭": "aside:", "难闻": "aside:",
     "还是": "filler:",
+    "太足": "complaint:strong",
 }
 # fmt: on
 # fmt: off
@@ -319,6 +320,8 @@ _JA: dict[str, str] = {
     "鍵閉まって": "locked:", "鍵が閉まって": "locked:", "鍵かかって": "locked:",
     "鍵がかかって": "locked:",
     "帰る前に": "filler:", "着く前に": "filler:", "出る前に": "filler:", "寝る前に": "filler:",
+    "でかい": "complaint:loud", "ちっちゃい": "complaint:quiet", "弱い": "complaint:weak",
+    "強い": "complaint:strong",
 }
 # fmt: on
 _OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
@@ -1037,6 +1040,11 @@ class FrameReader:
                 if act == "on":
                     return [self._cmd("Switch", {"device": "ac", "state": "on"}, f), set_point]
                 return [set_point]
+        complaints = _uniq(f.complaints)
+        if thing == "ac" and not act and number is None and complaints in (["hot"], ["cold"], ["strong"]):
+            # "the AC is freezing me", "エアコンが寒すぎる", "冷房きつい": the set point, not the switch
+            direction = "down" if complaints == ["hot"] else "up"
+            return [self._cmd("AdjustTemperature", {"direction": direction, "complaint": True, **zone}, f)]
         if number is not None or f.complaints:
             return None
         if act and neg:
