@@ -137,6 +137,8 @@ _EN: dict[str, str] = {
     "closed": "act:close", "opened": "act:open", "turned off": "act:off", "turned on": "act:on",
     "switched off": "act:off", "switched on": "act:on", "lowered": "act:down", "raised": "act:up",
     "find": "act:go", "find me": "act:go",
+    "start up": "act:on", "power on": "act:on", "power off": "act:off",
+    "shut down": "act:off",
 }
 # fmt: on
 # fmt: off
@@ -221,6 +223,7 @@ _ZH: dict[str, str] = {
     "味道": "aside:", "臭": "aside:", "难闻": "aside:",
     "还是": "filler:",
     "太足": "complaint:strong",
+    "开开": "act:on", "启用": "act:on", "停用": "act:off", "熄灭": "act:off", "点亮": "act:on",
 }
 # fmt: on
 # fmt: off
@@ -322,6 +325,8 @@ _JA: dict[str, str] = {
     "帰る前に": "filler:", "着く前に": "filler:", "出る前に": "filler:", "寝る前に": "filler:",
     "でかい": "complaint:loud", "ちっちゃい": "complaint:quiet", "弱い": "complaint:weak",
     "強い": "complaint:strong",
+    "点灯": "act:on", "消灯": "act:off", "開放": "act:open", "作動": "act:on", "起動": "act:on",
+    "オンにして": "act:on", "オフにして": "act:off",
 }
 # fmt: on
 _OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
