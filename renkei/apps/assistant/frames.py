@@ -224,6 +224,8 @@ _ZH: dict[str, str] = {
     "还是": "filler:",
     "太足": "complaint:strong",
     "开开": "act:on", "启用": "act:on", "停用": "act:off", "熄灭": "act:off", "点亮": "act:on",
+    "了吗": "query:", "好了吗": "query:", "了没": "query:", "了没有": "query:", "没有": "query:",
+    "关了吗": "query:", "开了吗": "query:", "关上了吗": "query:", "打开了吗": "query:", "关好了吗": "query:",
 }
 # fmt: on
 # fmt: off

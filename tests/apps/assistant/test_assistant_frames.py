@@ -167,6 +167,8 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("冷静一下", "zh-CN"),
         ("the heat is unbearable out there", "en"),  # "heat" the noun is no request to warm up
         ("that's cool", "en"),
+        ("车窗关了吗", "zh-CN"),  # "is the window closed?" asks; it does not close it
+        ("空调开了吗", "zh-CN"),
         ("did you close the trunk yesterday", "en"),  # asks about the past
         ("谁开的窗", "zh-CN"),
         ("誰が窓を開けたの", "ja"),
