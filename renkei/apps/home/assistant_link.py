@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -80,6 +81,34 @@ def find_targets(state: HomeState, slots: Mapping[str, Any]) -> list[Entity]:
     raise HomeError("unknown-entity", f"no device in the home matches {str(wanted)[:80]!r}")
 
 
+# Home Assistant's HassLightSet names colours in English (its intents' `color` list); a light
+# takes them as RGB. "#rrggbb" is accepted too.
+LIGHT_COLOURS: dict[str, tuple[int, int, int]] = {
+    "white": (255, 255, 255),
+    "red": (255, 0, 0),
+    "orange": (255, 128, 0),
+    "yellow": (255, 215, 0),
+    "green": (0, 255, 0),
+    "cyan": (0, 255, 255),
+    "blue": (0, 0, 255),
+    "lightblue": (135, 206, 235),
+    "purple": (128, 0, 255),
+    "pink": (255, 105, 180),
+    "warm white": (255, 180, 107),
+}
+
+
+def light_colour(value: object) -> list[int]:
+    """RGB for a colour slot ("red", "light blue", "#ff8800"), or HomeError naming it."""
+    word = str(value).strip().lower()[:40]
+    if re.fullmatch(r"#[0-9a-f]{6}", word):
+        return [int(word[i : i + 2], 16) for i in (1, 3, 5)]
+    rgb = LIGHT_COLOURS.get(word) or LIGHT_COLOURS.get(word.replace(" ", ""))
+    if rgb is None:
+        raise HomeError("bad-state", f"a light cannot take the colour {word!r}: say one of {', '.join(LIGHT_COLOURS)}")
+    return list(rgb)
+
+
 def resolve_intent(
     state: HomeState, intent: str, slots: Mapping[str, Any], *, source: str = "assistant"
 ) -> list[HomeCommand]:
@@ -99,6 +128,8 @@ def resolve_intent(
             data: dict[str, Any] = {}
             if isinstance(slots.get("brightness"), int | float):
                 data["brightness_pct"] = int(slots["brightness"])
+            if slots.get("color") is not None:
+                data["rgb_color"] = light_colour(slots["color"])
             if domain != "light":
                 continue
             commands.append(make_command(entity.entity_id, "turn_on", data, source=source))

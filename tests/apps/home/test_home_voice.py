@@ -45,6 +45,10 @@ async def test_voice_requests_switch_the_home(app: HomeApp, broker: Broker, unti
     await until(lambda: app.state.entities["climate.home"].attributes["temperature"] == 22)
     broker.publish({REPLY: reply("3", {"intent": "HassLightSet", "slots": {"area": "リビング", "brightness": 30}})})
     await until(lambda: app.state.entities["light.living_room"].attributes.get("brightness") == 76)
+    broker.publish({REPLY: reply("3c", {"intent": "HassLightSet", "slots": {"area": "living room", "color": "blue"}})})
+    await until(
+        lambda: app.state.entities["light.living_room"].attributes.get("rgb_color") in ([0, 0, 255], (0, 0, 255))
+    )
     broker.publish({REPLY: reply("4", {"intent": "HassTurnOn", "slots": {"name": "车库门"}})})
     await until(lambda: app.state.entities["cover.garage_door"].state in ("opening", "open"))
     assert app.voice is not None and all(o["ok"] for o in app.voice.done)
@@ -101,3 +105,13 @@ async def test_spoken_request_through_the_real_assistant(app: HomeApp, broker: B
     finally:
         stop.set()
         await asyncio.wait_for(assistant, 10)
+
+
+@pytest.mark.parametrize("colour", ["chartreuse-ish", "#12345", "", "x" * 500, "<b>red</b>"])
+def test_a_colour_no_light_can_take_is_refused_by_name(colour: str) -> None:
+    from renkei.apps.home.assistant_link import light_colour
+    from renkei.apps.home.entities import HomeError
+
+    with pytest.raises(HomeError, match="cannot take the colour"):
+        light_colour(colour)
+    assert light_colour("Light Blue") == [135, 206, 235] and light_colour("#FF8800") == [255, 136, 0]
