@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocketDisconnect
 
 from renkei.api.http.models import ErrorResponse
 from renkei.api.http.policy import Caller
@@ -36,6 +36,7 @@ from renkei.api.http.ws import (
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHENTICATED,
     MAX_FRAME,
+    SocketSession,
     authenticate_socket,
     origin_ok,
 )
@@ -295,26 +296,17 @@ async def _serve_home_socket(ws: WebSocket, settings: Settings, auth: Authentica
         _open_home_sockets -= 1
 
 
-class _LiveHome:
+class _LiveHome(SocketSession):
     """One browser's live view: the home app's `watch` stream, reshaped for the caller."""
 
+    encode = staticmethod(_encode)  # home messages keep their lenient encoding (default=str)
+
     def __init__(self, ws: WebSocket, settings: Settings, auth: Authenticator, who: Caller, lang: str) -> None:
-        self.ws = ws
+        super().__init__(ws)
         self.path = home_socket_path(settings)
         self.auth = auth
         self.who = who
         self.lang = lang
-        self.send_lock = asyncio.Lock()
-        self.closing: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
-
-    def close_soon(self, code: int, reason: str) -> None:
-        if not self.closing.done():
-            self.closing.set_result((code, reason))
-
-    async def send(self, message: dict[str, Any]) -> None:
-        async with self.send_lock:
-            if self.ws.application_state is WebSocketState.CONNECTED:
-                await self.ws.send_text(_encode(message))
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()

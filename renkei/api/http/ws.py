@@ -53,17 +53,14 @@ def _encode(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-class Connection:
-    """One client socket: its caller, its subscriptions and the tasks that feed them."""
+class SocketSession:
+    """What every live socket of the face shares: one writer at a time, and a close requested from anywhere."""
 
-    def __init__(self, ws: WebSocket, broker: Broker, hmi: HmiService, caller: Caller) -> None:
+    encode = staticmethod(_encode)  # a session whose messages carry other types brings its own
+
+    def __init__(self, ws: WebSocket) -> None:
         self.ws = ws
-        self.broker = broker
-        self.hmi = hmi
-        self.caller = caller
-        self.subs: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
         self.send_lock = asyncio.Lock()
-        self.errors = 0
         self.closing: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
 
     def close_soon(self, code: int, reason: str) -> None:
@@ -73,7 +70,19 @@ class Connection:
     async def send(self, message: dict[str, Any]) -> None:
         async with self.send_lock:
             if self.ws.application_state is WebSocketState.CONNECTED:
-                await self.ws.send_text(_encode(message))
+                await self.ws.send_text(self.encode(message))
+
+
+class Connection(SocketSession):
+    """One client socket: its caller, its subscriptions and the tasks that feed them."""
+
+    def __init__(self, ws: WebSocket, broker: Broker, hmi: HmiService, caller: Caller) -> None:
+        super().__init__(ws)
+        self.broker = broker
+        self.hmi = hmi
+        self.caller = caller
+        self.subs: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
+        self.errors = 0
 
     async def fail(self, msg_id: Any, err: BrokerError) -> None:
         await self.send({"type": "error", "id": msg_id, "error": error_body(err)})
