@@ -2,13 +2,13 @@
 end-of-speech-to-action latency of spoken English commands synthesised with espeak-ng.
 
 Run: .venv/bin/python -m benchmarks.bench_assistant   (writes the "assistant" section of docs/benchmarks.md)
-     --no-write --no-spoken --held-out holdout holdout3   while iterating (print only, skip the speech part,
-     and leave later held-out rounds unseen)
+     --no-write --no-spoken --held-out holdout holdout3 holdout4 dev5   while iterating (print only,
+     skip the speech part, and leave the rounds still held out unseen)
 
 Flow: (1) every language's test set (benchmarks/assistant_testsets) through the text path
-on a local car, then every held-out round beside it (each `holdout*/` folder: one YAML per
-language, its first comment line says what it is); (2) the development utterances through the
-understanding step alone, timed;
+on a local car, then every later round beside it (each `holdout*/` and `dev*/` folder: one YAML
+per language, its first comment line says what it is and whether it is still held out); (2) the
+development utterances through the understanding step alone, timed;
 (3) English car commands of the test set spoken by espeak-ng (140 words/min, a 30 dB
 noise floor, half a second of lead-in) streamed frame by frame into the voice pipeline.
 Latency is simulated real time on this machine: frame k arrives at (k+1)·30 ms, each
@@ -58,17 +58,25 @@ async def accuracy(understander: Understander, folder: Path = TESTSETS) -> dict[
     return out
 
 
+def round_number(folder: Path) -> tuple[int, int]:
+    """`holdout` is round 2 (the first held-out round); `dev5` comes before `holdout5`."""
+    digits = "".join(ch for ch in folder.name if ch.isdigit())
+    return int(digits or 2), 0 if folder.name.startswith("dev") else 1
+
+
 def held_out_folders(names: list[str] | None = None) -> list[Path]:
-    """Every held-out round (`holdout`, `holdout3`, …) in order, or only the ones named."""
+    """Every later round (`holdout`, `holdout3`, …, `dev5`, `holdout5`) in order, or only the ones named.
+
+    The first comment line of each round's English file says whether it is still held out."""
     found = sorted(
-        (p for p in TESTSETS.iterdir() if p.is_dir() and p.name.startswith("holdout")),
-        key=lambda p: (len(p.name), p.name),
+        (p for p in TESTSETS.iterdir() if p.is_dir() and p.name.startswith(("holdout", "dev"))),
+        key=round_number,
     )
     if names is None:
         return found
     unknown = set(names) - {p.name for p in found}
     if unknown:
-        raise SystemExit(f"no held-out folder named {', '.join(sorted(unknown))} in {TESTSETS}")
+        raise SystemExit(f"no round folder named {', '.join(sorted(unknown))} in {TESTSETS}")
     return [p for p in found if p.name in names]
 
 
@@ -161,8 +169,8 @@ async def main(spoken_limit: int, held_out: list[str] | None = None) -> str:
         "Exact effect: the signal changes (path and value), home commands, refusals and answers",
         "equal the expectation written with each command. Test sets: `benchmarks/assistant_testsets/`",
         "(written as people speak, not generated from the templates, but the templates were extended",
-        "while these sets were being run, so they are development sets; see the held-out figures below).",
-        "Understanding time: the development commands, split by the car and the home domain. Held-out",
+        "while these sets were being run, so they are development sets; see the later rounds below).",
+        "Understanding time: the development commands, split by the car and the home domain. Later",
         "rounds: how many commands only the frame reader (`frames.py`, the fallback for wordings no",
         "template knows) understood, right or wrong, and the understanding time of all their commands.",
         "",
@@ -183,7 +191,7 @@ async def main(spoken_limit: int, held_out: list[str] | None = None) -> str:
         held_times = understanding_times(understander, folder=folder)
         lines += [
             "",
-            f"Held-out round `{folder.name}/`: {describe(folder)}",
+            f"Round `{folder.name}/`: {describe(folder)}",
             "",
             "| language | commands | exact effect | read by the frame reader | understanding: p50 | p95 |",
             "|---|---|---|---|---|---|",
@@ -240,7 +248,7 @@ async def main(spoken_limit: int, held_out: list[str] | None = None) -> str:
             lines.append(f"- {lang}: " + "; ".join(says))
     for name, by_lang in held_failures.items():
         if by_lang:
-            lines += ["", f"Held-out `{name}/` commands not understood exactly:"]
+            lines += ["", f"Round `{name}/` commands not understood exactly:"]
             for lang, says in by_lang.items():
                 lines.append(f"- {lang}: " + "; ".join(says))
     return "\n".join(lines)
@@ -254,7 +262,7 @@ if __name__ == "__main__":
         "--held-out",
         nargs="*",
         metavar="FOLDER",
-        help="only these held-out folders (e.g. holdout); default every holdout*/ folder",
+        help="only these round folders (e.g. holdout dev5); default every holdout*/ and dev*/ folder",
     )
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
