@@ -38,9 +38,9 @@ from hassil.numbers import get_rbnf_engine
 # fmt: off
 _EN: dict[str, str] = {
     "temperature": "thing:temperature", "temp": "thing:temperature", "climate": "thing:temperature",
-    "heating": "thing:temperature", "cabin temperature": "thing:temperature", "fan": "thing:fan",
+    "heating": "thing:heating", "cabin temperature": "thing:temperature", "fan": "thing:fan",
     "fans": "thing:fan", "fan speed": "thing:fan", "airflow": "thing:fan", "air flow": "thing:fan",
-    "blower": "thing:fan", "air": "thing:fan", "ventilation": "thing:fan",
+    "blower": "thing:fan", "air": "thing:fan", "ventilation": "thing:ventilation",
     "fresh air": "thing:fresh_air", "outside air": "thing:fresh_air", "window": "thing:window",
     "windows": "thing:window", "side window": "thing:window", "side windows": "thing:window",
     "windshield": "thing:windshield", "windscreen": "thing:windshield",
@@ -139,6 +139,13 @@ _EN: dict[str, str] = {
     "find": "act:go", "find me": "act:go",
     "start up": "act:on", "power on": "act:on", "power off": "act:off",
     "shut down": "act:off",
+    "running": "act:on", "started": "act:start", "has the": "query:", "has it": "query:",
+    "misty": "complaint:fog", "mist": "complaint:fog", "misting up": "complaint:fog",
+    "steamy": "complaint:fog", "steamed": "complaint:fog", "steaming up": "complaint:fog",
+    "frosted": "complaint:fog", "frosted over": "complaint:fog", "frosted up": "complaint:fog",
+    "frosty": "complaint:fog", "iced up": "complaint:fog", "iced over": "complaint:fog",
+    "condensation": "complaint:fog", "fog": "complaint:fog", "fogging": "complaint:fog",
+    "destination": "act:go", "juice": "thing:battery",
 }
 # fmt: on
 # fmt: off
@@ -151,7 +158,7 @@ _ZH: dict[str, str] = {
     "升一档": "act:up", "降一档": "act:down", "加一档": "act:up", "减一档": "act:down",
     "家里": "athome:", "家里的": "athome:", "家中": "athome:", "我家": "athome:",
     "锁了吗": "locked:", "锁好了吗": "locked:", "锁上了吗": "locked:", "锁着吗": "locked:",
-    "锁没锁": "locked:", "还剩": "remaining:", "剩余": "remaining:", "在充电": "query:",
+    "锁没锁": "locked:", "还剩": "remaining:", "剩余": "remaining:", "在充电": "thing:charging",
     "开着": "state:open", "关着": "state:closed", "是开的": "state:open", "是关的": "state:closed",
     "气温": "thing:temperature", "太大声": "complaint:loud", "太小声": "complaint:quiet",
     "怎么样": "query:", "怎么": "query:", "谁": "query:", "为什么": "query:", "为啥": "query:",
@@ -226,6 +233,19 @@ _ZH: dict[str, str] = {
     "开开": "act:on", "启用": "act:on", "停用": "act:off", "熄灭": "act:off", "点亮": "act:on",
     "了吗": "query:", "好了吗": "query:", "了没": "query:", "了没有": "query:", "没有": "query:",
     "关了吗": "query:", "开了吗": "query:", "关上了吗": "query:", "打开了吗": "query:", "关好了吗": "query:",
+    "后玻璃": "thing:rear_glass", "后窗玻璃": "thing:rear_glass", "后挡玻璃": "thing:rear_glass",
+    "后车窗玻璃": "thing:rear_glass", "后面的玻璃": "thing:rear_glass", "后挡风": "thing:rear_glass",
+    "后风挡玻璃": "thing:rear_glass", "后边的玻璃": "thing:rear_glass", "后玻璃窗": "thing:rear_glass",
+    "四个": "zone:all", "全都": "zone:all", "所有的": "zone:all", "每个": "zone:all", "各个": "zone:all",
+    "温区": "thing:temperature", "温控器": "thing:temperature", "温控": "thing:temperature",
+    "暖气": "thing:heat", "暖风": "thing:heat", "热风": "thing:heat", "地暖": "thing:heat",
+    "门锁": "thing:door", "锁打开": "act:unlock", "锁解开": "act:unlock", "门锁打开": "act:unlock",
+    "门锁解开": "act:unlock", "打开门锁": "act:unlock", "开门锁": "act:unlock", "解开门锁": "act:unlock",
+    "锁门": "act:lock", "锁起来": "act:lock", "锁好": "act:lock", "锁住": "act:lock",
+    "大一档": "act:up", "小一档": "act:down", "强一档": "act:up", "弱一档": "act:down",
+    "大一级": "act:up", "小一级": "act:down", "高一级": "act:up", "低一级": "act:down",
+    "充到": "thing:charge_limit", "充电到": "thing:charge_limit", "充电充到": "thing:charge_limit",
+    "充满到": "thing:charge_limit", "成": "wari:",
 }
 # fmt: on
 # fmt: off
@@ -329,6 +349,16 @@ _JA: dict[str, str] = {
     "強い": "complaint:strong",
     "点灯": "act:on", "消灯": "act:off", "開放": "act:open", "作動": "act:on", "起動": "act:on",
     "オンにして": "act:on", "オフにして": "act:off",
+    "寒くて": "complaint:cold", "さむくて": "complaint:cold", "暑くて": "complaint:hot",
+    "あつくて": "complaint:hot", "凍え": "complaint:cold", "凍えそう": "complaint:cold",
+    "凍える": "complaint:cold", "暑苦しい": "complaint:hot",
+    "上げよう": "act:up", "下げよう": "act:down", "つけよう": "act:on", "消そう": "act:off",
+    "開けよう": "act:open", "閉めよう": "act:close", "止めよう": "act:stop", "切ろう": "act:off",
+    "入れよう": "act:on", "静かに": "act:quiet", "静かにして": "act:quiet",
+    "4枚とも": "zone:all", "四枚とも": "zone:all", "4つとも": "zone:all", "四つとも": "zone:all",
+    "4枚": "zone:all", "四枚": "zone:all", "全部とも": "zone:all",
+    "2枚とも": "both:", "二枚とも": "both:", "両方とも": "both:", "2つとも": "both:",
+    "二つとも": "both:", "両方の": "both:", "走れ": "thing:range",
 }
 # fmt: on
 _OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
@@ -435,6 +465,8 @@ _LEVELS: dict[str, dict[str, float]] = {
     "seat_ventilation": {"low": 1, "mid": 2, "high": 3},
 }
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
+_PAIR_JOINS = {"zh-CN": re.compile(r"(?:和|跟|与|及|以及|还有|、)"), "ja": re.compile(r"(?:と|や|、)")}
+_ZH_ALL_BEFORE_VERB = re.compile(r"全(?=关|打开|降|升|摇|锁|解锁)")
 _MAX_WORDS = 24  # a longer piece is no terse request; refuse rather than guess at it
 
 # Things the on/off switches of the templates know (GLOBAL_SWITCHES and the ambient light).
@@ -485,6 +517,8 @@ class _Frame:
     states: list[str] = field(default_factory=list)  # a state said: open, closed, on, off
     at_home: bool = False
     trunk: str = ""
+    seat_zone: bool = False  # a zone said with its seats ("both front seats", "the back seat")
+    aimed: bool = False  # a level or number said as the target ("up to high", "down to 19")
 
 
 def _uniq(items: Iterable[str]) -> list[str]:
@@ -546,6 +580,8 @@ class FrameReader:
         if self.lang == "en":
             text = _EN_POSSESSIVE.sub(r"\1 's", text)  # "fan's too weak": the thing, then "'s"
             text = re.sub(r"(?<=\ws)'(?=\s|$)", "", text)  # "the kids' seats"
+        elif self.lang == "zh-CN":
+            text = _ZH_ALL_BEFORE_VERB.sub("全部", text)  # "车窗全关上": every window; "全开" stays fully open
         hits: list[Hit] = []
         for match in self._scan.finditer(text):
             if match.group("n") is not None:
@@ -583,8 +619,8 @@ class FrameReader:
                 if nxt is not None and nxt.kind in ("deg", "pct", "level", "wari") and self._near(hit, nxt):
                     unit = nxt.kind
                 third = hits[k + 2] if k + 2 < len(hits) else None
-                if nxt is not None and nxt.kind in ("more", "less") and third is not None and third.kind == "deg":
-                    unit = "deg"  # "one more degree", "two degrees less" read the same
+                if nxt is not None and nxt.kind in ("more", "less") and third and third.kind in ("deg", "level"):
+                    unit = third.kind  # "one more degree", "one more notch" read as "one degree more"
                 if prev is not None and prev.kind == "pct_pre" and self._near(prev, hit):
                     unit = "pct"
                 if prev is not None and prev.kind == "level" and self._near(prev, hit) and not unit:
@@ -592,6 +628,7 @@ class FrameReader:
                 if unit == "wari":
                     amount, unit = amount * 10, "pct"
                 out.numbers.append((amount, unit))
+                out.aimed = out.aimed or self._aimed(text, hit)
             elif hit.kind == "thing":
                 out.things.append(hit.value)
                 shared = self._shared.get(text[hit.start : hit.end].strip())
@@ -604,6 +641,7 @@ class FrameReader:
                 out.acts.append(hit.value)
             elif hit.kind == "zone":
                 out.zones.append(hit.value)
+                out.seat_zone = out.seat_zone or "seat" in text[hit.start : hit.end]
             elif hit.kind == "complaint":
                 out.complaints.append(hit.value)
             elif hit.kind == "color":
@@ -621,6 +659,7 @@ class FrameReader:
                     if before not in ("", "を", "は", "が", "量", "、", "の") or after not in ("", "に", "で", "、"):
                         continue
                 out.levels.append(hit.value)
+                out.aimed = out.aimed or self._aimed(text, hit)
             elif hit.kind == "athome":
                 out.at_home = True
             elif hit.kind in _MARKS:
@@ -645,6 +684,12 @@ class FrameReader:
         context = {"aside", "place", "bit", "thing", "zone"}  # "the kids are asleep", "快到家了"
         return "aside" in kinds and kinds <= context and set(f.things) <= {"outside", "inside", "car"}
 
+    def _aimed(self, text: str, hit: Hit) -> bool:
+        """Whether a number or level is where the thing should end ("turn it up to high", "down to
+        19"), not how far to move it ("up one level")."""
+        before = text[: hit.start]
+        return self.lang == "en" and re.search(r"\b(?:to|at)(?: level| the| setting)?\s*$", before) is not None
+
     def _near(self, a: Hit, b: Hit) -> bool:
         return b.start - a.end <= (1 if self.lang == "en" else 0)
 
@@ -662,9 +707,29 @@ class FrameReader:
             home = self._home(f)
             return [home] if home is not None else None
         read = self._car(f)
+        if read is None:
+            read = self._pair(f)
         if read is None and clauses:
             read = self._clauses(f)
         return read
+
+    def _pair(self, f: _Frame) -> list[Any] | None:
+        """Two things joined by "和", "と" … with one request ("サンルーフと窓を全部閉めて", "关闭天窗和
+        车窗"): each thing read with the rest of the sentence, and both must read on their own."""
+        joins = _PAIR_JOINS.get(self.lang)
+        named = [h for h in f.hits if h.kind in ("thing", "trunk")]
+        if joins is None or len(named) != 2 or not joins.fullmatch(f.text[named[0].end : named[1].start]):
+            return None
+        a, b = named
+        out: list[Any] = []
+        for text in (f.text[: a.end] + f.text[b.end :], f.text[: a.start] + f.text[b.start :]):
+            if self.lang == "zh-CN":
+                text = text.replace("都", "")  # "车窗和天窗都关上": both things, not both seats
+            read = self._car(self.frame(text))
+            if not read or any(c.intent.startswith("Follow") for c in read):
+                return None
+            out += read
+        return out
 
     def _clauses(self, f: _Frame) -> list[Any] | None:
         """Two requests with no joint between them ("打开空调调到二十二度", "turn on the AC set it
@@ -711,6 +776,8 @@ class FrameReader:
             zones = [z for z in zones if z != "all"]
         if len(zones) > 1:
             return None
+        if zones == ["rear_here"] and "both" in f.marks:
+            zones = ["rear"]  # "后面两个窗户": both rear seats, whoever says it
         if zones:
             return {"zone": zones[0]}
         return {}
@@ -739,6 +806,13 @@ class FrameReader:
         if zone is None:
             return None
         # Derived things: words that together name one ("seat" + "warm" = seat heating).
+        seated = "seat" in things or f.seat_zone  # "ventilation for both front seats" is the seats'
+        for word, seat_thing, cabin_thing in (
+            ("ventilation", "seat_ventilation", "fan"),
+            ("heating", "seat_heating", "temperature"),
+        ):
+            if word in things:
+                things = _uniq((seat_thing if seated else cabin_thing) if t == word else t for t in things)
         if "seat" in things and ("seat_heating" in things or "seat_ventilation" in things):
             things.remove("seat")
         if "seat" in things and "fan" in things:
@@ -747,6 +821,10 @@ class FrameReader:
             things.remove("light")  # "ambient light", "hazard lights": the other word names it
         if "car" in things and len(things) > 1:
             things.remove("car")
+        if "charge_limit" in things:
+            things = [t for t in things if t not in ("battery", "charging")]  # "电池最多充到70%"
+        elif things == ["battery"] and any(u == "pct" for _, u in f.numbers) and "query" not in f.marks:
+            things = ["charge_limit"]  # "バッテリーは70%までにして": how full it is charged
         if "temperature" in things and ("inside" in things or "outside" in things):
             things.remove("temperature")
         if "outside" in things and set(f.complaints) & {"hot", "cold"} and not acts and not f.numbers:
@@ -765,13 +843,13 @@ class FrameReader:
             things, acts = ["seat_ventilation"], ["on"]
         fog = {"fog", "blind"} & set(f.complaints)
         if fog and things in ([], ["window"], ["windshield"], ["rear_glass"]) and set(acts) <= {"on", "defrost"}:
-            rear = things == ["rear_glass"] or zone.get("zone") == "rear"
+            rear = things == ["rear_glass"] or zone.get("zone") in ("rear", "rear_here")
             if not things and not rear and "fog" not in fog:
                 return None  # "I can't see" alone says nothing about glass
             device = "rear_defrost" if rear else "front_defrost"
             return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
         if not things and acts == ["defrost"] and not f.numbers and "neg" not in f.marks:
-            device = "rear_defrost" if zone.get("zone") == "rear" else "front_defrost"
+            device = "rear_defrost" if zone.get("zone") in ("rear", "rear_here") else "front_defrost"
             return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
         if things in (["windshield"], ["rear_glass"]) and acts in (["warm"], ["defrost"], ["on"]):
             device = "front_defrost" if things == ["windshield"] else "rear_defrost"
@@ -820,7 +898,7 @@ class FrameReader:
         thing = things[0] if things else ""
         levels = _uniq(f.levels)
         if levels and not f.numbers:
-            if len(levels) > 1 or act not in ("", "on", "set"):
+            if len(levels) > 1 or (act not in ("", "on", "set") and not (act in ("up", "down") and f.aimed)):
                 return None
             scale = _LEVELS.get(thing)
             if scale is None:
@@ -860,6 +938,11 @@ class FrameReader:
         if things in (["charging"], ["charge_limit"]) and "query" in f.marks:
             what = "battery" if "remaining" in f.marks else "charging"
             return [self._cmd("Query", {"what": what}, f)]
+        if self.lang == "en" and "query" in f.marks:
+            if sorted(things) == ["battery", "charging"] and not re.search(r"\bcharging\b", f.text):
+                return [self._cmd("Query", {"what": "battery"}, f)]  # "how much charge is in the battery"
+            if "lock" in f.acts and things in ([], ["door"]) and re.search(r"\b(?:did|have|has)\b", f.text):
+                return [self._cmd("Query", {"what": "doors"}, f)]  # "did you lock the car"
         return None
 
     def _nothing_else(self, f: _Frame) -> bool:
@@ -932,14 +1015,14 @@ class FrameReader:
             return [self._cmd("AdjustTemperature", {"direction": "up" if act == "warm" else "down", **zone}, f)]
         if act in ("loud", "quiet") and not zone and not f.complaints:
             return [self._cmd("AdjustVolume", {"direction": "up" if act == "loud" else "down"}, f)]
-        if act in ("lock", "unlock") and not zone:
-            return [self._cmd("Lock", {"state": act}, f)]
+        if act in ("lock", "unlock") and zone.get("zone", "mine") == "mine":
+            return [self._cmd("Lock", {"state": act}, f)]  # "把我这边的门锁打开": the car has one lock
         complaints = _uniq(f.complaints)
         if len(complaints) == 1 and not act:
             c = complaints[0]
             if c in ("hot", "cold"):
                 # "后面好冷": from a rear seat that is the speaker's seat (as the templates read it)
-                where = {"zone": "rear_here"} if zone.get("zone") == "rear" else zone
+                where = {"zone": "rear_here"} if zone.get("zone") in ("rear", "rear_here") else zone
                 slots = {"direction": "down" if c == "hot" else "up", "complaint": True, **where}
                 return [self._cmd("AdjustTemperature", slots, f)]
             if c in ("loud", "quiet") and not zone:
@@ -965,7 +1048,8 @@ class FrameReader:
             return None
         if number is not None:
             value, unit = number
-            if unit in ("", "deg") and 16 <= value <= 32 and act in ("", "on"):
+            aimed = f.aimed and act in ("up", "down", "warm", "cool")  # "bring the temp down to 19"
+            if unit in ("", "deg") and 16 <= value <= 32 and (act in ("", "on") or aimed):
                 return [self._cmd("SetTemperature", {"temperature": value, **zone}, f)]
             if (
                 unit in ("", "deg")
@@ -1003,8 +1087,10 @@ class FrameReader:
                 return None
             if unit == "pct" and 0 <= value <= 100:
                 return [self._cmd("SetFan", {"percent": int(value), **zone}, f)]
-            if unit in ("", "level") and 0 <= value <= 10 and act in ("", "on"):
+            if unit in ("", "level") and 0 <= value <= 10 and (act in ("", "on") or f.aimed):
                 return [self._cmd("SetFan", {"fan_level": int(value), **zone}, f)]
+            if unit == "level" and value == 1 and act in ("up", "down"):
+                return [self._cmd("AdjustFan", {"direction": act, **zone}, f)]  # "fan up one notch"
             return None
         complaints = _uniq(f.complaints)
         complaints = ["strong" if c == "loud" else c for c in complaints]  # "the fan is too loud"
@@ -1077,9 +1163,12 @@ class FrameReader:
             return None
         if number is not None:
             value, unit = number
-            if unit in ("", "level") and value in (0, 1, 2, 3) and act in ("", "on", "set"):
+            aimed = f.aimed and act in ("up", "down")  # "turn my seat heating up to 3"
+            if unit in ("", "level") and value in (0, 1, 2, 3) and (act in ("", "on", "set") or aimed):
                 slots = {"heat_level": int(value), **zone, **({"mode": "cool"} if cool else {})}
                 return [self._cmd("SetSeatHeating", slots, f)]
+            if unit == "level" and value == 1 and act in ("up", "down") and not cool:
+                return [self._cmd("AdjustSeatHeating", {"direction": act, **zone}, f)]  # "down one level"
             return None
         if not act and not neg and self.lang == "zh-CN" and f.text.startswith("给"):
             act = "on"  # "给我的座椅加热": heat my seat
@@ -1139,7 +1228,7 @@ class FrameReader:
         return None
 
     def _thing_sunroof(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
-        if neg or number is not None or zone or act not in ("open", "close", "on", "off"):
+        if neg or number is not None or zone not in ({}, {"zone": "all"}) or act not in ("open", "close", "on", "off"):
             return None
         if f.marks & {"bit", "half"}:
             return None  # how far a sunroof opens (or tilts) is a guess
@@ -1153,8 +1242,9 @@ class FrameReader:
     def _thing_door(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
         if neg or number is not None:
             return None
-        if act in ("lock", "unlock") and not zone:
-            return [self._cmd("Lock", {"state": act}, f)]
+        if act in ("lock", "unlock") and zone.get("zone", "mine") == "mine":
+            return [self._cmd("Lock", {"state": act}, f)]  # "自分のドアのロックを外して": one lock for all
+        act = {"on": "open", "off": "close"}.get(act, act)  # "后排两个门都打开"
         if act in ("open", "close"):
             return [self._cmd("Door", {"state": act, **zone}, f)]
         return None
@@ -1169,7 +1259,8 @@ class FrameReader:
             return None
         if number is not None:
             value, unit = number
-            if unit in ("", "pct") and 0 <= value <= 100 and act in ("", "set"):
+            aimed = f.aimed and act in ("up", "down", "loud", "quiet")  # "turn the music down to 20"
+            if unit in ("", "pct") and 0 <= value <= 100 and (act in ("", "set") or aimed):
                 return [self._cmd("SetVolume", {"percent": int(value)}, f)]
             return None
         complaints = _uniq(f.complaints)
@@ -1208,6 +1299,9 @@ class FrameReader:
     _thing_charge_limit = _thing_charging
 
     # -- home -----------------------------------------------------------------------------------
+    def _home_temperature_asked(self, f: _Frame, areas: list[str], devices: list[str]) -> bool:
+        return _home_temperature_asked_impl(f, areas, devices, self._devices)
+
     def _home(self, f: _Frame) -> Any:
         from renkei.apps.assistant.understanding import HomeCommand
 
@@ -1219,6 +1313,9 @@ class FrameReader:
             return HomeCommand(
                 "HassGetState", {"name": name, "state": states[0], "domain": self._devices[name]}, f.text, self.lang
             )
+        if self._home_temperature_asked(f, areas, devices):
+            where = {"area": areas[0]} if areas else {"name": devices[0]}
+            return HomeCommand("HassClimateGetTemperature", where, f.text, self.lang)
         if f.marks & {"neg", "query", "state"} or f.complaints:
             return None
         if not devices and f.shared:
@@ -1248,7 +1345,7 @@ class FrameReader:
                 things = ["temperature"]  # "bedroom to 23 degrees": only a room's climate takes degrees
             if things == ["light"]:
                 domain = slots["domain"] = "light"
-            elif things in (["temperature"], ["ac"], ["heat"]):
+            elif things in (["temperature"], ["ac"], ["heat"], ["heating"]):
                 domain = slots["domain"] = "climate"  # "the living room AC" at home
             elif things:
                 return None
@@ -1293,6 +1390,21 @@ class FrameReader:
         if domain == "lock" and act in ("unlock", "open"):
             return HomeCommand("HassTurnOff", slots, f.text, self.lang)
         return None
+
+
+def _home_temperature_asked_impl(f: _Frame, areas: list[str], devices: list[str], domains: Mapping[str, str]) -> bool:
+    """ "What temperature is it in the living room", "how warm is the bedroom", "is it cold in the
+    kitchen": a room's (or the thermostat's) temperature asked, nothing requested."""
+    if "query" not in f.marks or f.marks & {"neg", "state"} or f.numbers or f.colors or f.places:
+        return False
+    if len(areas) + len(devices) != 1 or (devices and domains.get(devices[0]) != "climate"):
+        return False
+    words = set(f.things) - {"car", "inside"}
+    if not words <= {"temperature", "heating", "heat"} or not set(f.acts) <= {"warm", "cool", "set"}:
+        return False
+    return bool(words or devices or {"warm", "cool"} & set(f.acts) or set(f.complaints) & {"hot", "cold"}) and set(
+        f.complaints
+    ) <= {"hot", "cold"}
 
 
 # Home Assistant names colours; the car lists give hex values.
