@@ -271,7 +271,7 @@ class Planner:
         device = str(cmd.slots.get("device"))
         on = cmd.slots.get("state") == "on"
         zone = cmd.slots.get("zone")
-        if device == "front_defrost" and zone == "rear":
+        if device == "front_defrost" and zone in ("rear", "rear_here"):
             device = "rear_defrost"  # "the rear defroster": the zone words name the rear window
         key = "switch_on" if on else "switch_off"
         if device in GLOBAL_SWITCHES:

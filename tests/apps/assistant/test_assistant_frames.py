@@ -152,7 +152,7 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("别开后备箱", "zh-CN"),
         ("空调二十度三十度", "zh-CN"),
         ("窓を開けないで", "ja"),
-        ("窓とトランクを開けて", "ja"),
+        ("窓トランクを開けて", "ja"),  # two things with no "と" between them: which?
         ("風を強く弱く", "ja"),
         ("I'm almost home", "en"),  # an aside alone asks for nothing
         ("how would I open the trunk", "en"),  # a question, not a request
@@ -288,6 +288,8 @@ def test_frames_drop_the_scene_beside_a_request(understander: Understander, text
         ("打开空调调到二十二度", "zh-CN", ["Switch", "SetTemperature"]),
         ("座椅加热打开风量调到三档", "zh-CN", ["Switch", "SetFan"]),
         ("open the trunk close the sunroof", "en", ["Trunk", "Sunroof"]),
+        ("サンルーフと窓を全部閉めて", "ja", ["Sunroof", "Window"]),  # two things joined by "と", one verb
+        ("车窗和天窗都关上", "zh-CN", ["Window", "Sunroof"]),
     ],
 )
 def test_frames_read_two_requests_with_no_joint(
