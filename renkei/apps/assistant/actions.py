@@ -83,6 +83,8 @@ ZONE_SEATS: dict[str, tuple[str, ...]] = {
     "rear": ("rear-left", "rear-right"),
     "front": ("driver", "passenger"),
     "all": SEATS,
+    "left": ("driver", "rear-left"),  # "both windows on the left"
+    "right": ("passenger", "rear-right"),
 }
 HEAT_PERCENT = {0: 0, 1: 33, 2: 67, 3: 100}
 SEAT_STEP_MM = 20
@@ -163,6 +165,11 @@ def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
 
+def _steps(cmd: Command) -> int:
+    """How many steps a relative command moves ("the fan down two notches"): 1 to 5."""
+    return int(_clamp(_int(cmd.slots.get("steps", 1)), 1, 5))
+
+
 class Planner:
     def __init__(self, client: VehicleClient, settings: AssistantSettings) -> None:
         self.client = client
@@ -186,6 +193,14 @@ class Planner:
         return values.get(IS_MOVING) is True
 
     def seats_for(self, slots: Mapping[str, Any], seat: str, default: Sequence[str] | None = None) -> tuple[str, ...]:
+        chosen = self._zone_seats(slots, seat, default)
+        if slots.get("except"):
+            # "every window except mine": the zone without the seats of the one left out
+            left_out = self._zone_seats({"zone": slots["except"]}, seat, None)
+            chosen = tuple(s for s in chosen if s not in left_out)
+        return chosen
+
+    def _zone_seats(self, slots: Mapping[str, Any], seat: str, default: Sequence[str] | None) -> tuple[str, ...]:
         zone = slots.get("zone")
         if zone == "mine" or (zone is None and default is None):
             return (seat,)
@@ -262,7 +277,7 @@ class Planner:
         for path in paths:
             current = now.get(path)
             base = float(current) if isinstance(current, int | float) else FALLBACK["fan"]
-            changes[path] = int(_clamp(base + sign * FAN_STEP, 0, 100))
+            changes[path] = int(_clamp(base + sign * FAN_STEP * _steps(cmd), 0, 100))
         reply = replies.say("fan_set", lang, zones=replies.seat_names(chosen, lang), value=next(iter(changes.values())))
         return Plan(changes, reply, memory=cmd, seats=chosen)
 
@@ -319,7 +334,7 @@ class Planner:
         for path in paths:
             current = now.get(path)
             heating = max(0.0, float(current)) if isinstance(current, int | float) else 0.0
-            level = int(_clamp(round(heating / (100 / 3)) + step, 0, 3))
+            level = int(_clamp(round(heating / (100 / 3)) + step * _steps(cmd), 0, 3))
             changes[path] = HEAT_PERCENT[level]
         reply = replies.say("seat_heat_set", lang, zones=replies.seat_names(chosen, lang), value=level)
         return Plan(changes, reply, memory=Command("SetSeatHeating", {"heat_level": level}, cmd.text), seats=chosen)
@@ -336,7 +351,7 @@ class Planner:
             current = now.get(path)
             base = float(current) if isinstance(current, int | float) else FALLBACK["seat_position"]
             # VSS: Position 0 is the front-most position, so forward lowers it.
-            changes[path] = int(_clamp(base - sign * SEAT_STEP_MM, 0, 65535))
+            changes[path] = int(_clamp(base - sign * SEAT_STEP_MM * _steps(cmd), 0, 65535))
         return Plan(
             changes, replies.say("seat_moved", lang, zones=replies.seat_names(chosen, lang)), memory=cmd, seats=chosen
         )
@@ -399,7 +414,7 @@ class Planner:
         current = await self._value(VOLUME)
         base = float(current) if isinstance(current, int | float) else FALLBACK["volume"]
         sign = 1 if cmd.slots.get("direction") == "up" else -1
-        value = int(_clamp(base + sign * VOLUME_STEP, 0, 100))
+        value = int(_clamp(base + sign * VOLUME_STEP * _steps(cmd), 0, 100))
         return Plan({VOLUME: value}, replies.say("volume_set", lang, value=value), memory=cmd)
 
     async def _plan_Mute(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
@@ -499,7 +514,33 @@ class Planner:
             # "the rear windows too" after a temperature change: not the same request for others
             return Plan(refusal=replies.say("no_context", lang))
         chosen = self.seats_for(cmd.slots, seat)
+        if "percent" in cmd.slots and last.intent in ("SetWindow", "Window"):
+            # "the back ones just a crack": the last window request for others, by another amount
+            last = Command("SetWindow", {"percent": cmd.slots["percent"]}, cmd.text)
         return await self.plan(last, seat, lang, convo, seats=chosen)
+
+    async def _plan_FollowValue(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        """ "Actually, make that 23", "25 instead": the last setting again, to another value."""
+        last = convo.recent(self.settings.follow_up_seconds)
+        if last is None:
+            return Plan(refusal=replies.say("no_context", lang))
+        value, unit = float(cmd.slots["value"]), str(cmd.slots.get("unit", ""))
+        follow: Command | None = None
+        if last.intent in ("SetTemperature", "AdjustTemperature") and unit in ("", "deg") and 16 <= value <= 32:
+            follow = Command("SetTemperature", {"temperature": value}, cmd.text)
+        elif last.intent in ("SetFan", "AdjustFan") and unit in ("", "level") and value in range(11):
+            follow = Command("SetFan", {"fan_level": int(value)}, cmd.text)
+        elif last.intent in ("SetFan", "AdjustFan") and unit == "pct" and 0 <= value <= 100:
+            follow = Command("SetFan", {"percent": int(value)}, cmd.text)
+        elif last.intent in ("SetVolume", "AdjustVolume") and unit in ("", "pct") and 0 <= value <= 100:
+            follow = Command("SetVolume", {"percent": int(value)}, cmd.text)
+        elif last.intent in ("SetWindow", "Window") and unit in ("", "pct") and 0 <= value <= 100:
+            follow = Command("SetWindow", {"percent": int(value)}, cmd.text)
+        elif last.intent == "SetSeatHeating" and unit in ("", "level") and value in range(4):
+            follow = Command("SetSeatHeating", {**last.slots, "heat_level": int(value)}, cmd.text)
+        if follow is None:
+            return Plan(refusal=replies.say("no_context", lang))
+        return await self.plan(follow, seat, lang, convo, seats=convo.seats or None)
 
     async def _plan_FollowAct(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         """ "Now close it", "やっぱり消して": the thing of the last command, the other way (or again)."""
@@ -536,29 +577,33 @@ class Planner:
         else:
             direction = wanted
         up = direction == "up"
+        steps = _steps(cmd)  # "up two more": two steps of whatever was adjusted last
+        counted: dict[str, Any] = {"steps": steps} if steps > 1 else {}
+        degrees: dict[str, Any] = {"delta": steps} if steps > 1 else {}
         if last.intent in ("SetTemperature", "AdjustTemperature"):
-            follow = Command("AdjustTemperature", {"direction": direction}, cmd.text)
+            follow = Command("AdjustTemperature", {"direction": direction, **degrees}, cmd.text)
         elif last.intent in ("SetFan", "AdjustFan"):
-            follow = Command("AdjustFan", {"direction": direction}, cmd.text)
+            follow = Command("AdjustFan", {"direction": direction, **counted}, cmd.text)
         elif last.intent in ("SetVolume", "AdjustVolume"):
-            follow = Command("AdjustVolume", {"direction": direction}, cmd.text)
+            follow = Command("AdjustVolume", {"direction": direction, **counted}, cmd.text)
         elif last.intent == "SetSeatHeating" or (
             last.intent == "Switch"
             and last.slots.get("device") in ("seat_heating", "seat_ventilation")
             and last.slots.get("state") == "on"
         ):
             # a seat switched on sits at level 2
-            level = int(last.slots.get("heat_level", 2)) + (1 if up else -1)
+            level = int(last.slots.get("heat_level", 2)) + (steps if up else -steps)
             cool = last.slots.get("mode") == "cool" or last.slots.get("device") == "seat_ventilation"
             kept = {"mode": "cool"} if cool else {}
             follow = Command("SetSeatHeating", {"heat_level": int(_clamp(level, 0, 3)), **kept}, cmd.text)
         elif last.intent == "SetWindow":
-            percent = int(last.slots.get("percent", 0)) + (WINDOW_STEP if up else -WINDOW_STEP)
+            percent = int(last.slots.get("percent", 0)) + (WINDOW_STEP if up else -WINDOW_STEP) * steps
             follow = Command("SetWindow", {"percent": int(_clamp(percent, 0, 100))}, cmd.text)
         elif last.intent == "SeatMove":
             moved = last.slots.get("direction", "forward")
             back = "backward" if moved == "forward" else "forward"
-            follow = Command("SeatMove", {"direction": moved if wanted in ("more", "up") else back}, cmd.text)
+            again = moved if wanted in ("more", "up") else back
+            follow = Command("SeatMove", {"direction": again, **counted}, cmd.text)
         else:
             return Plan(refusal=replies.say("no_context", lang))
         return await self.plan(follow, seat, lang, convo, seats=convo.seats or None)

@@ -146,6 +146,28 @@ _EN: dict[str, str] = {
     "frosty": "complaint:fog", "iced up": "complaint:fog", "iced over": "complaint:fog",
     "condensation": "complaint:fog", "fog": "complaint:fog", "fogging": "complaint:fog",
     "destination": "act:go", "juice": "thing:battery",
+    "notches": "level:", "steps": "level:", "levels": "level:", "clicks": "level:", "click": "level:",
+    "back up": "act:up", "back down": "act:down", "back on": "act:on", "back off": "act:off",
+    "can't feel": "complaint:weak", "cannot feel": "complaint:weak", "barely feel": "complaint:weak",
+    "hardly feel": "complaint:weak", "not enough air": "complaint:weak", "barely any air": "complaint:weak",
+    "hardly any air": "complaint:weak", "on the highway": "aside:", "on the motorway": "aside:",
+    "on the freeway": "aside:", "in traffic": "aside:", "broken down": "aside:", "broke down": "aside:",
+    "flat tire": "aside:", "flat tyre": "aside:", "accident": "aside:", "get in": "aside:",
+    "getting in": "aside:", "get out": "aside:", "getting out": "aside:", "trip": "aside:",
+    "long drive": "aside:", "tomorrow": "aside:", "tonight": "aside:", "ambient": "thing:ambient_light",
+    "on the left": "side:left", "on the right": "side:right", "the left one": "side:left",
+    "the right one": "side:right", "left-hand": "side:left", "right-hand": "side:right",
+    "navigation": "act:go", "nav": "act:go", "gps": "act:go", "be at": "act:go", "get to": "act:go",
+    "on my way to": "act:go", "on our way to": "act:go", "heading to": "act:go",
+    "me at": "zone:mine", "me to": "zone:mine", "me on": "zone:mine",
+    "still on": "state:on", "still off": "state:off", "still open": "state:open", "still running": "state:on",
+    "left on": "state:on", "left open": "state:open", "except": "except:", "except for": "except:",
+    "other than": "except:", "apart from": "except:", "but not": "except:", "except me": "except:mine",
+    "except for me": "except:mine", "but me": "except:mine", "but not me": "except:mine",
+    "except mine": "except:mine", "except for mine": "except:mine", "but mine": "except:mine",
+    "but not mine": "except:mine", "instead": "instead:",
+    "ignore": "neg:", "disregard": "neg:", "instructions": "neg:", "pretend": "neg:", "override": "neg:",
+    "system prompt": "neg:", "jailbreak": "neg:",
 }
 # fmt: on
 # fmt: off
@@ -246,7 +268,37 @@ _ZH: dict[str, str] = {
     "大一级": "act:up", "小一级": "act:down", "高一级": "act:up", "低一级": "act:down",
     "充到": "thing:charge_limit", "充电到": "thing:charge_limit", "充电充到": "thing:charge_limit",
     "充满到": "thing:charge_limit", "成": "wari:",
+    "蒸笼": "complaint:hot", "桑拿": "complaint:hot", "烤箱": "complaint:hot", "火炉": "complaint:hot",
+    "蒸桑拿": "complaint:hot", "冰窖": "complaint:cold", "冰箱": "complaint:cold", "冻僵": "complaint:cold",
+    "有点凉": "complaint:cold", "好凉": "complaint:cold", "太凉": "complaint:cold", "凉飕飕": "complaint:cold",
+    "往上": "act:up", "往下": "act:down", "加": "act:up", "减": "act:down", "升": "act:up",
+    "格": "level:", "感觉不到": "complaint:weak", "都感觉不到": "complaint:weak", "吹不到": "complaint:weak",
+    "没风": "complaint:weak", "没有风": "complaint:weak", "味儿": "aside:", "味": "aside:",
+    "漏风": "aside:", "升回去": "act:close", "摇回去": "act:close", "升回来": "act:close",
+    "上车": "aside:", "要上车": "aside:", "开一下锁": "act:unlock", "开下锁": "act:unlock",
+    "开个锁": "act:unlock", "锁开一下": "act:unlock", "天气不错": "aside:", "天气很好": "aside:",
+    "天气真好": "aside:", "天气好": "aside:", "天气真不错": "aside:", "阳光不错": "aside:",
+    "坏了": "aside:", "抛锚": "aside:", "故障": "aside:", "打": "act:on", "静个音": "act:mute",
+    "静一下音": "act:mute", "充电枪": "aside:", "枪": "aside:", "插好": "aside:", "插上": "aside:",
+    "够了": "aside:", "目的地": "act:go", "规划": "act:go", "路线": "act:go", "条缝": "bit:crack",
+    "一条缝": "bit:crack", "个缝": "bit:crack", "小缝": "bit:crack", "个小缝": "bit:crack",
+    "一丢丢": "bit:", "丢丢": "bit:", "一咪咪": "bit:", "一点点": "bit:", "灭": "act:off",
+    "灭掉": "act:off", "灭了": "act:off", "熄了": "act:off", "亮着": "state:on", "还亮着": "state:on",
+    "还开着": "state:open", "烧上": "act:on", "烧一下": "act:on", "烧起来": "act:on", "烧": "act:on",
+    "前后备箱": "trunk:both", "前后备厢": "trunk:both", "这会儿": "filler:", "此刻": "filler:",
+    "洗澡": "aside:", "雾霾": "aside:", "味儿太大": "aside:", "味道太大": "aside:", "味太大": "aside:",
+    "味道很大": "aside:", "味儿很大": "aside:", "味儿好大": "aside:", "味道好大": "aside:",
+    "左右": "both:", "左右两边": "both:", "左右两侧": "both:", "除了": "except:", "除了我": "except:mine",
+    "除了我这边": "except:mine", "除了我的": "except:mine",
+    "除了我这里": "except:mine", "除了我自己": "except:mine", "除了自己": "except:mine",
+    "除了我这儿": "except:mine", "左边": "side:left", "左侧": "side:left", "左手边": "side:left",
+    "右边": "side:right", "右侧": "side:right", "右手边": "side:right", "四扇": "zone:all", "两扇": "both:",
+    "别的": "filler:", "门锁上": "act:lock", "门锁好": "act:lock", "门锁住": "act:lock", "门锁起来": "act:lock",
+    "切": "act:on", "切成": "act:on", "切到": "act:on", "解一下锁": "act:unlock", "解下锁": "act:unlock",
+    "解个锁": "act:unlock", "锁好了没": "locked:", "锁上了没": "locked:", "锁了没": "locked:",
 }
+# A question ending in "没" ("车在充电没", "锁好了没"): no negation, it asks.
+_ZH_ASKED_NOT = re.compile(r"(?:了|在\w*)没有?$")
 # fmt: on
 # fmt: off
 _JA: dict[str, str] = {
@@ -359,13 +411,37 @@ _JA: dict[str, str] = {
     "4枚": "zone:all", "四枚": "zone:all", "全部とも": "zone:all",
     "2枚とも": "both:", "二枚とも": "both:", "両方とも": "both:", "2つとも": "both:",
     "二つとも": "both:", "両方の": "both:", "走れ": "thing:range",
+    "かじかん": "complaint:cold", "かじかむ": "complaint:cold", "冷たい": "complaint:cold",
+    "凍えて": "complaint:cold", "ファンの音": "thing:fan", "風の音": "thing:fan", "送風の音": "thing:fan",
+    "エアコンの音": "thing:fan", "ちょうだい": "more:", "頂戴": "more:", "ほしい": "more:", "欲しい": "more:",
+    "来ない": "complaint:weak", "こない": "complaint:weak", "感じない": "complaint:weak",
+    "曇りは取れた": "aside:", "曇りが取れた": "aside:", "曇り取れた": "aside:", "曇りは消えた": "aside:",
+    "曇りが消えた": "aside:", "2席とも": "both:", "二席とも": "both:", "両席": "both:", "2席": "both:",
+    "二席": "both:", "後ろに下げて": "act:backward", "後ろにずらして": "act:backward",
+    "前に出して": "act:forward", "前にずらして": "act:forward", "すきま風": "aside:", "隙間風": "aside:",
+    "鍵": "thing:key", "カギ": "thing:key", "かぎ": "thing:key", "暗くなってきた": "aside:",
+    "暗くなった": "aside:", "暗くなって": "aside:", "暗い": "aside:", "ガンガン": "filler:",
+    "スタート": "act:start", "ストップ": "act:stop", "プラグ": "aside:", "挿した": "aside:",
+    "差した": "aside:", "つないだ": "aside:", "繋いだ": "aside:", "もう十分": "aside:", "十分": "aside:",
+    "連れてって": "act:go", "連れていって": "act:go", "会う": "aside:", "どんなもん": "query:",
+    "どんな": "query:", "どう": "query:", "行ける": "thing:range", "行けそう": "thing:range",
+    "充電してる": "thing:charging", "充電している": "thing:charging", "充電してます": "thing:charging",
+    "前後のトランク": "trunk:both", "トランク両方": "trunk:both", "今夜": "aside:", "今日は": "filler:",
+    "左右": "both:", "左右とも": "both:", "左右両方": "both:", "あと": "more:",
+    "自分のところ以外": "except:mine", "自分以外": "except:mine", "私以外": "except:mine",
+    "自分の以外": "except:mine", "自分の席以外": "except:mine", "私の席以外": "except:mine",
+    "私のところ以外": "except:mine", "僕以外": "except:mine", "俺以外": "except:mine",
+    "運転席以外": "except:driver", "助手席以外": "except:passenger", "左側": "side:left", "右側": "side:right",
+    "左の": "side:left", "右の": "side:right", "左": "side:left", "右": "side:right",
+    "エアコンの風": "thing:fan", "席の人": "filler:", "席の子": "filler:", "席の方": "filler:",
+    "つ": "level:", "目的地": "act:go", "行き先": "act:go", "2枚": "both:", "二枚": "both:",
 }
 # fmt: on
 _OWN = {"en": _EN, "zh-CN": _ZH, "ja": _JA}
 # The template lists read as frame words: list name → kind.
 _TEMPLATE_LISTS = {"zone": "zone", "device": "thing", "color": "color", "place": "place", "trunk": "trunk"}
 _CJK_NUMBER = "[零〇一二两三四五六七八九十百]+"
-_UNIT_CHARS = frozenset("度%档级挡段割")
+_UNIT_CHARS = frozenset("度%档级挡段割格成")
 # Word classes that only mark the request (amount, stress, negation, question …).
 _MARKS = frozenset(
     {
@@ -386,6 +462,7 @@ _MARKS = frozenset(
         "ask",
         "unsure",
         "nope",
+        "instead",
     }
 )
 # Words that add nothing to a bare follow-up ("can you make it a little bit higher please").
@@ -453,11 +530,16 @@ _EN_EMPTY = frozenset(
         "now",
         "actually",
         "instead",
+        "ones",
+        "those",
+        "them",
     ]
 )
 _CJK_EMPTY = frozenset("再更稍微一点些下吧啊呀了呢嘛哦啦请帮我给把往调をはがもにでとのねよなうくださいお願しっ")
 _EN_FOLLOW = re.compile(r"(?:and|also|what about|how about|same for|now) ")
-_EN_POSSESSIVE = re.compile(r"\b(fan|window|seat|trunk|ac|heater|music|volume|air|car)'s\b")
+_EN_POSSESSIVE = re.compile(
+    r"\b(fan|window|seat|trunk|ac|heater|music|volume|air|car|light|lamp|door|sunroof|radio|heat|temp|battery)'s\b"
+)
 # A level said as a word, per thing (as the templates' fan_word and heat_word lists read them).
 _LEVELS: dict[str, dict[str, float]] = {
     "fan": {"low": 1, "mid": 5, "high": 10},
@@ -465,7 +547,7 @@ _LEVELS: dict[str, dict[str, float]] = {
     "seat_ventilation": {"low": 1, "mid": 2, "high": 3},
 }
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
-_PAIR_JOINS = {"zh-CN": re.compile(r"(?:和|跟|与|及|以及|还有|、)"), "ja": re.compile(r"(?:と|や|、)")}
+_PAIR_JOINS = {"zh-CN": re.compile(r"(?:和|跟|与|及|以及|还有|、)"), "ja": re.compile(r"(?:と|や|、|も)")}
 _ZH_ALL_BEFORE_VERB = re.compile(r"全(?=关|打开|降|升|摇|锁|解锁)")
 _MAX_WORDS = 24  # a longer piece is no terse request; refuse rather than guess at it
 
@@ -484,6 +566,9 @@ _SWITCHES = frozenset(
         "fog_lights",
     }
 )
+_STEPPED = frozenset({"up", "down", "loud", "quiet", "forward", "backward"})
+_DEGREES_ASKED = re.compile(r"何度|几度|多少度")  # "リビングって今何度？": a room's temperature asked
+_LIGHTS = frozenset({"light", "ambient_light", "dome_light", "headlights", "high_beam", "hazard", "fog_lights"})
 _QUERIES = {"range": "range", "battery": "battery", "inside": "cabin_temperature", "outside": "outside_temperature"}
 _UP = {"up": "up", "down": "down", "max": "up", "min": "down", "loud": "up", "quiet": "down"}
 
@@ -518,6 +603,9 @@ class _Frame:
     at_home: bool = False
     trunk: str = ""
     seat_zone: bool = False  # a zone said with its seats ("both front seats", "the back seat")
+    sides: list[str] = field(default_factory=list)  # left, right: "on the left in the back"
+    excepted: list[str] = field(default_factory=list)  # zones left out ("every window except mine")
+    zone_joined: bool = False  # two zones joined by "and" ("the driver and the rear"): no one seat
     aimed: bool = False  # a level or number said as the target ("up to high", "down to 19")
 
 
@@ -548,18 +636,27 @@ class FrameReader:
         for word, entry in _OWN[lang].items():
             kind, _, value = entry.partition(":")
             lexicon[word.casefold()] = (kind, value)
+        self._spelled_half: re.Pattern[str] | None = None
         if lang == "en":
             engine = get_rbnf_engine("en")
             for number in range(0, 101):
                 for spelled in engine.format_number(number).text_by_ruleset.values():
                     for form in {spelled, spelled.replace("-", " ")}:
                         lexicon.setdefault(form.casefold(), ("num", str(number)))
+            spelled_numbers = sorted((w for w, (k, _) in lexicon.items() if k == "num"), key=len, reverse=True)
+            alternatives = "|".join(re.escape(w) for w in spelled_numbers)
+            self._spelled_half = re.compile(rf"(?<![\w'])({alternatives}) point (?:five|5)(?![\w'])")
         for area in home_areas:
             lexicon[area.casefold()] = ("area", area)
         self._devices = dict(home_devices or {})
         self._areas = frozenset(a.casefold() for a in home_areas)
         # A home device named like a car thing ("空调", "エアコン") is the car's unless a room is said.
         self._shared: dict[str, str] = {}
+        for name in list(self._devices):
+            if lang == "zh-CN" and len(name) >= 3 and "的" not in name:
+                # "门廊的灯", "车库的门": the device's name said with "的" before its last word
+                for cut in (len(name) - 1, len(name) - 2):
+                    lexicon.setdefault(f"{name[:cut]}的{name[cut:]}".casefold(), ("device", name))
         for name in self._devices:
             if lexicon.get(name.casefold(), ("",))[0] == "thing":
                 self._shared[name.casefold()] = name
@@ -578,6 +675,9 @@ class FrameReader:
         from renkei.apps.assistant.understanding import cjk_number
 
         if self.lang == "en":
+            if self._spelled_half is not None and " point " in text:
+                # "nineteen point five" (the normaliser's "nineteen and a half"): one number
+                text = self._spelled_half.sub(lambda m: f"{self._lexicon[m.group(1)][1]}.5", text)
             text = _EN_POSSESSIVE.sub(r"\1 's", text)  # "fan's too weak": the thing, then "'s"
             text = re.sub(r"(?<=\ws)'(?=\s|$)", "", text)  # "the kids' seats"
         elif self.lang == "zh-CN":
@@ -609,7 +709,32 @@ class FrameReader:
                     and text[h.end : hits[k + 1].start].strip() in ("", "the")
                 )
             ]
+        if self.lang == "en":
+            # "slide my seat back", "push it back": a direction after the seat, not the rear seats
+            hits = [
+                Hit("act", "backward", h.start, h.end)
+                if h.kind == "zone"
+                and text[h.start : h.end] == "back"
+                and (re.search(r"\b(?:seat|it)\s*$", text[: h.start]) is not None)
+                else h
+                for h in hits
+            ]
+        if self.lang == "ja":
+            # "ボリューム2つ上げて": two steps up, not two of something
+            counted: list[Hit] = []
+            for k, h in enumerate(hits):
+                nxt = hits[k + 1] if k + 1 < len(hits) else None
+                said = text[h.start : h.end]
+                stepped = nxt is not None and nxt.kind == "act" and nxt.start == h.end and nxt.value in _STEPPED
+                if h.kind == "both" and said in ("2つ", "二つ") and stepped:
+                    counted += [Hit("num", "2", h.start, h.start + 1), Hit("level", "", h.start + 1, h.end)]
+                    continue
+                counted.append(h)
+            hits = counted
+        if self.lang == "zh-CN" and hits and hits[-1].kind == "neg" and _ZH_ASKED_NOT.search(text):
+            hits[-1] = Hit("ask", "", hits[-1].start, hits[-1].end)
         out = _Frame(text, hits)
+        excepting = False
         for k, hit in enumerate(hits):
             nxt = hits[k + 1] if k + 1 < len(hits) else None
             prev = hits[k - 1] if k else None
@@ -636,12 +761,26 @@ class FrameReader:
                     out.shared.append(shared)
             elif hit.kind == "trunk":
                 out.things.append("trunk")
-                out.trunk = hit.value
+                # "トランクとフロントトランク", "前后备箱": both of them
+                out.trunk = "both" if out.trunk and out.trunk != hit.value else hit.value
             elif hit.kind == "act":
                 out.acts.append(hit.value)
             elif hit.kind == "zone":
-                out.zones.append(hit.value)
                 out.seat_zone = out.seat_zone or "seat" in text[hit.start : hit.end]
+                if excepting:
+                    out.excepted.append(hit.value)  # "every window except the driver's"
+                    excepting = False
+                    continue
+                if prev is not None and prev.kind == "zone" and re.search(r"\band\b|&", text[prev.end : hit.start]):
+                    out.zone_joined = True  # "the driver and the rear": two zones, not one seat
+                out.zones.append(hit.value)
+            elif hit.kind == "side":
+                out.sides.append(hit.value)
+            elif hit.kind == "except":
+                if hit.value:
+                    out.excepted.append(hit.value)
+                else:
+                    excepting = True
             elif hit.kind == "complaint":
                 out.complaints.append(hit.value)
             elif hit.kind == "color":
@@ -666,10 +805,14 @@ class FrameReader:
                 out.marks.add(hit.kind)
                 if hit.kind == "state" and hit.value:
                     out.states.append(hit.value)
+                if hit.kind == "bit" and hit.value == "crack":
+                    out.marks.add("crack")  # "开条缝": a window's gap
             if self.lang == "ja" and hit.kind in ("zone", "thing", "trunk") and _JA_TOO.match(text, hit.end):
                 out.marks.add("too")  # "助手席も", "助手席のも", "運転席側も"
-        if self.lang == "ja" and text.endswith(("は", "何度", "いくつ")):
-            out.marks.add("query")
+        if self.lang == "ja" and text.endswith(("は", "何度", "いくつ", "してる", "している", "してるの")):
+            out.marks.add("query")  # "いまバッテリー充電してる？"
+        if self.lang == "ja" and re.search(r"[0-9二三四]枚", text):
+            out.marks.add("pane")  # "後ろの2枚": windows are counted in panes
         if self.lang == "en" and (re.search(r"\btoo$", text) or _EN_FOLLOW.match(text)):
             out.marks.add("too")  # "… too", "and the passenger's window", "what about the back"
         return out
@@ -688,7 +831,7 @@ class FrameReader:
         """Whether a number or level is where the thing should end ("turn it up to high", "down to
         19"), not how far to move it ("up one level")."""
         before = text[: hit.start]
-        return self.lang == "en" and re.search(r"\b(?:to|at)(?: level| the| setting)?\s*$", before) is not None
+        return self.lang == "en" and re.search(r"\b(?:to|at|on)(?: level| the| setting)?\s*$", before) is not None
 
     def _near(self, a: Hit, b: Hit) -> bool:
         return b.start - a.end <= (1 if self.lang == "en" else 0)
@@ -703,6 +846,8 @@ class FrameReader:
         if f.at_home and not f.areas and not f.devices and "go" in f.acts:
             f.places.append("home")  # "带我回我家": the place, not a room of it
             f.at_home = False
+        if f.places == ["home"] and "go" not in f.acts and any(unit == "deg" for _, unit in f.numbers):
+            f.places, f.at_home = [], True  # "heat the house to 21 degrees": the home's climate
         if f.areas or f.devices or f.at_home:
             home = self._home(f)
             return [home] if home is not None else None
@@ -772,10 +917,31 @@ class FrameReader:
     def _zone(self, f: _Frame, *, seats: bool = True) -> dict[str, Any] | None:
         """The zone slot, {} for none said, None when two zones conflict."""
         zones = _uniq(z for z in f.zones if not (z == "mine" and len(set(f.zones)) > 1))
+        sides = _uniq(f.sides)
+        if len(sides) > 1 or (f.zone_joined and len(zones) > 1):
+            return None
+        if sides:
+            # "on the left in the back", "both windows on the left": the side picks within the zone
+            side = sides[0]
+            own = "driver" if side == "left" else "passenger"
+            within = {"rear": f"rear_{side}", "rear_here": f"rear_{side}", "front": own, "all": side}
+            if not zones or zones == ["mine"]:
+                zones = [side if "both" in f.marks else own]
+            elif len(zones) == 1 and zones[0] in within:
+                zones = [within[zones[0]]]
+            elif zones not in ([own], [f"rear_{side}"]):
+                return None
+        elif sorted(zones) in (["driver", "rear"], ["passenger", "rear"]):
+            zones = ["rear_left" if "driver" in zones else "rear_right"]  # "rear, driver's side"
         if "all" in zones and len(zones) > 1:
             zones = [z for z in zones if z != "all"]
         if len(zones) > 1:
             return None
+        excepted = _uniq(f.excepted)
+        if len(excepted) > 1:
+            return None
+        if excepted:
+            return {"zone": zones[0] if zones else "all", "except": excepted[0]}
         if zones == ["rear_here"] and "both" in f.marks:
             zones = ["rear"]  # "后面两个窗户": both rear seats, whoever says it
         if zones:
@@ -788,6 +954,8 @@ class FrameReader:
         questions = self._question(f)
         if questions is not None:
             return questions
+        if "state" in f.marks and _answers_state(f):
+            f.marks.discard("state")  # "the trunk's still open, close it": the state is the reason
         if "state" in f.marks or "unsure" in f.marks:
             return None  # "the AC is off": how things are; "behind me": a seat we cannot place
         if "query" in f.marks and [a for a in f.acts if a not in ("set", "go")]:
@@ -796,7 +964,7 @@ class FrameReader:
         acts = _uniq(a for a in f.acts if a != "set")
         if things and acts and set(f.complaints) <= {"hot", "cold"}:
             f.complaints = []  # "暑いし風を強めて": the heat is the reason, the request says what to do
-        if not acts and ("more" in f.marks) != ("less" in f.marks):
+        if not acts and ("more" in f.marks) != ("less" in f.marks) and "query" not in f.marks:
             acts = ["up" if "more" in f.marks else "down"]  # "more air", "风をもっと"; beside a verb only stress
         setting = "set" in f.acts
         # "nope": not wanted ("no AC", "不要吹风", "冷房はいらない") switches off where a thing has
@@ -818,12 +986,30 @@ class FrameReader:
         if "seat" in things and "fan" in things:
             things = [t for t in things if t not in ("seat", "fan")] + ["seat_ventilation"]
         if "light" in things and len(things) > 1:
+            if not set(things) <= _LIGHTS:
+                return None  # "门廊的灯" read as a door and a light: neither is sure
             things.remove("light")  # "ambient light", "hazard lights": the other word names it
+        if "key" in things:
+            things = [t for t in things if t not in ("door", "car")]  # "ドアの鍵", "車の鍵": the lock
+        for glass, device in (("rear_glass", "rear_defrost"), ("windshield", "front_defrost")):
+            if glass in things and {"front_defrost", "rear_defrost"} & set(things):
+                # "リアガラス曇ってるから曇り止めつけて": the glass says which defroster
+                things = [t for t in things if t not in (glass, "front_defrost", "rear_defrost")] + [device]
+        if self.lang == "ja" and "fan" in things and "volume" in things and "の音" in f.text:
+            things.remove("volume")  # "ファンの音がうるさい": the fan's noise is the fan
+        if "range" in things and "query" in f.marks:
+            things = [t for t in things if t not in ("charging", "battery")]  # "この充電で何キロ行ける"
+        if not things and acts and set(acts) <= {"forward", "backward"}:
+            things = ["seat"]  # "自分の席、後ろに下げて": only a seat moves forward or back
+        if not things and f.marks & {"crack", "pane"}:
+            things = ["window"]  # "后面两个开条缝", "後ろの2枚": only windows open a crack, or count panes
         if "car" in things and len(things) > 1:
             things.remove("car")
         if "charge_limit" in things:
             things = [t for t in things if t not in ("battery", "charging")]  # "电池最多充到70%"
-        elif things == ["battery"] and any(u == "pct" for _, u in f.numbers) and "query" not in f.marks:
+        elif things and set(things) <= {"battery", "charging"} and any(u == "pct" for _, u in f.numbers) and (
+            "query" not in f.marks and set(acts) <= {"go", "on", "start"}
+        ):
             things = ["charge_limit"]  # "バッテリーは70%までにして": how full it is charged
         if "temperature" in things and ("inside" in things or "outside" in things):
             things.remove("temperature")
@@ -837,9 +1023,13 @@ class FrameReader:
             things.remove("window")
         if things == ["seat"] and any(unit == "deg" for _, unit in f.numbers):
             things = []  # "後ろの席、21度": the seat names where, the degrees what
-        if "seat" in things and "warm" in acts and set(acts) <= {"warm", "up", "on"}:
+        # "heat my seat", "heat both rear seats on low" (the seats said in the zone), not "warmer"
+        heat_verb = re.search(r"\b(?:heat|warm)\b", f.text) is not None or self.lang != "en"
+        cool_verb = re.search(r"\b(?:cool|chill)\b", f.text) is not None or self.lang != "en"
+        seat_only = things == ["seat"] or (not things and f.seat_zone)
+        if seat_only and "warm" in acts and set(acts) <= {"warm", "up", "on"} and (things or heat_verb):
             things, acts = ["seat_heating"], ["on"]
-        if "seat" in things and "cool" in acts and set(acts) <= {"cool", "down", "on"}:
+        if seat_only and "cool" in acts and set(acts) <= {"cool", "down", "on"} and (things or cool_verb):
             things, acts = ["seat_ventilation"], ["on"]
         fog = {"fog", "blind"} & set(f.complaints)
         if fog and things in ([], ["window"], ["windshield"], ["rear_glass"]) and set(acts) <= {"on", "defrost"}:
@@ -858,13 +1048,15 @@ class FrameReader:
             where = "outside" if "outside" in f.things else "inside"
             if len({"inside", "outside"} & set(f.things)) == 1:
                 return [self._cmd("Query", {"what": _QUERIES[where]}, f)]  # "outside temp"
+        if "query" in f.marks and things == ["temperature"] and not acts and not zone and not f.numbers:
+            return [self._cmd("Query", {"what": "cabin_temperature"}, f)]  # "这会儿车内温度几度"
         if "query" in f.marks and set(acts) <= {"go"} and len(things) == 1 and things[0] in _QUERIES:
             return [self._cmd("Query", {"what": _QUERIES[things[0]]}, f)]
         if self.lang == "ja" and not acts and things == ["battery"] and not f.numbers:
             return [self._cmd("Query", {"what": "battery"}, f)]
         if f.places:
             places = _uniq(f.places)
-            if len(places) != 1 or [a for a in acts if a != "on"] != ["go"] or neg:
+            if len(places) != 1 or [a for a in acts if a not in ("on", "start")] != ["go"] or neg:
                 return None
             if things and things != ["car"]:
                 return None
@@ -929,6 +1121,8 @@ class FrameReader:
     def _question(self, f: _Frame) -> list[Any] | None:
         """ "Is the car locked up", "在充电吗", "今充電中": a question about the car."""
         things = [t for t in _uniq(f.things) if t != "car"]
+        if "charging" in things:
+            things = [t for t in things if t != "battery"]  # "バッテリー充電してる？"
         acts = [a for a in f.acts if a not in ("set", "go", "lock")]
         if acts or f.numbers or "neg" in f.marks or f.zones or f.complaints:
             return None
@@ -1010,13 +1204,38 @@ class FrameReader:
                 return [self._cmd("AdjustTemperature", {"direction": direction, "delta": int(value), **zone}, f)]
             if unit == "level" and value == 1 and act in ("up", "down") and not zone and self._nothing_else(f):
                 return [self._cmd("FollowAdjust", {"direction": act}, f)]  # "もう一段上げて"
+            counted = unit in ("level", "") and value == int(value) and 1 <= value <= 5
+            if counted and not zone and not f.complaints and self._nothing_else(f):
+                # "up two more", "two notches down": that many steps of the last thing
+                direction = act if act in ("up", "down") else "more" if not act and "more" in f.marks else ""
+                direction = direction or ("less" if not act and "less" in f.marks else "")
+                if direction:
+                    return [self._cmd("FollowAdjust", {"direction": direction, "steps": int(value)}, f)]
+            charge_said = self.lang == "ja" and "まで" in f.text and set(f.acts) <= {"go", "set"}  # "80%まででいい"
+            if charge_said and unit == "pct" and 50 <= value <= 100 and not zone and not f.complaints:
+                return [self._cmd("SetChargeLimit", {"percent": int(value)}, f)]
+            bare = not f.complaints and self._nothing_else(f)  # "the back ones 30 percent"
+            if zone and unit == "pct" and 0 <= value <= 100 and act in ("", "open", "down") and bare:
+                return [self._cmd("FollowZone", {**zone, "thing": "window", "percent": int(value)}, f)]
+            # "actually, make that 23", "25 instead": the last setting, another value
+            again = "instead" in f.marks or re.search(r"\b(?:make|change|set|put|turn) the (?:to |at )?\S", f.text)
+            if again and not zone and not act and not f.complaints and unit != "wari" and self._nothing_else(f):
+                return [self._cmd("FollowValue", {"value": value, "unit": unit}, f)]
             return None
+        amount = f.marks & {"bit", "half", "full"}
+        if zone and amount and act in ("", "open", "down") and not f.complaints and self._nothing_else(f):
+            # "the back ones just a crack": the last window request for them, by that much
+            percent = 10 if "bit" in f.marks else 50 if "half" in f.marks else 100
+            if len(f.marks & {"bit", "half", "full"}) == 1:
+                return [self._cmd("FollowZone", {**zone, "thing": "window", "percent": percent}, f)]
         if act in ("warm", "cool") and not f.complaints:
             return [self._cmd("AdjustTemperature", {"direction": "up" if act == "warm" else "down", **zone}, f)]
         if act in ("loud", "quiet") and not zone and not f.complaints:
             return [self._cmd("AdjustVolume", {"direction": "up" if act == "loud" else "down"}, f)]
-        if act in ("lock", "unlock") and zone.get("zone", "mine") == "mine":
+        if act in ("lock", "unlock") and zone.get("zone", "mine") in ("mine", "all"):
             return [self._cmd("Lock", {"state": act}, f)]  # "把我这边的门锁打开": the car has one lock
+        if act in ("mute", "unmute") and not zone and not f.complaints:
+            return [self._cmd("Mute", {"state": act}, f)]  # "先给我静个音"
         complaints = _uniq(f.complaints)
         if len(complaints) == 1 and not act:
             c = complaints[0]
@@ -1052,7 +1271,7 @@ class FrameReader:
             if unit in ("", "deg") and 16 <= value <= 32 and (act in ("", "on") or aimed):
                 return [self._cmd("SetTemperature", {"temperature": value, **zone}, f)]
             if (
-                unit in ("", "deg")
+                unit in ("", "deg", "level")
                 and 1 <= value <= 5
                 and value == int(value)
                 and act in ("up", "down", "warm", "cool")
@@ -1089,14 +1308,17 @@ class FrameReader:
                 return [self._cmd("SetFan", {"percent": int(value), **zone}, f)]
             if unit in ("", "level") and 0 <= value <= 10 and (act in ("", "on") or f.aimed):
                 return [self._cmd("SetFan", {"fan_level": int(value), **zone}, f)]
-            if unit == "level" and value == 1 and act in ("up", "down"):
-                return [self._cmd("AdjustFan", {"direction": act, **zone}, f)]  # "fan up one notch"
+            if unit == "level" and 1 <= value <= 5 and act in ("up", "down"):
+                steps = {"steps": int(value)} if value > 1 else {}  # "drop the blower two notches"
+                return [self._cmd("AdjustFan", {"direction": act, **steps, **zone}, f)]
             return None
         complaints = _uniq(f.complaints)
         complaints = ["strong" if c == "loud" else c for c in complaints]  # "the fan is too loud"
         if complaints in (["strong"], ["weak"]) and not act:
             direction = "down" if complaints == ["strong"] else "up"
-            return [self._cmd("AdjustFan", {"direction": direction, "complaint": True, **zone}, f)]
+            # "後ろ、全然風が来ない": from a rear seat a complaint is the speaker's own, as for the heat
+            where = {"zone": "rear_here"} if zone.get("zone") == "rear" else zone
+            return [self._cmd("AdjustFan", {"direction": direction, "complaint": True, **where}, f)]
         if f.complaints:
             return None
         if act in ("off", "stop", "close"):
@@ -1167,8 +1389,9 @@ class FrameReader:
             if unit in ("", "level") and value in (0, 1, 2, 3) and (act in ("", "on", "set") or aimed):
                 slots = {"heat_level": int(value), **zone, **({"mode": "cool"} if cool else {})}
                 return [self._cmd("SetSeatHeating", slots, f)]
-            if unit == "level" and value == 1 and act in ("up", "down") and not cool:
-                return [self._cmd("AdjustSeatHeating", {"direction": act, **zone}, f)]  # "down one level"
+            if unit == "level" and value in (1, 2) and act in ("up", "down") and not cool:
+                steps = {"steps": int(value)} if value > 1 else {}  # "down one level"
+                return [self._cmd("AdjustSeatHeating", {"direction": act, **steps, **zone}, f)]
             return None
         if not act and not neg and self.lang == "zh-CN" and f.text.startswith("给"):
             act = "on"  # "给我的座椅加热": heat my seat
@@ -1195,6 +1418,12 @@ class FrameReader:
             # "シートが熱すぎる", "my seat is freezing": as the templates read a seat complaint
             device = "seat_ventilation" if complaints == ["hot"] else "seat_heating"
             return [self._cmd("Switch", {"device": device, "state": "on", "complaint": True, **zone}, f)]
+        if number is not None and act in ("forward", "backward") and not neg and not f.complaints:
+            value, unit = number
+            if unit in ("level", "") and value == int(value) and 1 <= value <= 5:
+                steps = {"steps": int(value)} if value > 1 else {}  # "slide my seat back two notches"
+                return [self._cmd("SeatMove", {"direction": act, **steps, **zone}, f)]
+            return None
         if neg or number is not None or f.complaints:
             return None
         if act in ("forward", "backward"):
@@ -1207,7 +1436,9 @@ class FrameReader:
         if neg or f.complaints:
             return None
         if "both" in f.marks and not zone:
-            return None  # both of which? the speaker's row is a guess
+            if self.lang != "zh-CN" or not re.search(r"(?:窗|窗户|车窗)都", f.text) or "两" in f.text:
+                return None  # both of which? the speaker's row is a guess
+            zone = {"zone": "all"}  # "窗户都开一半": every window, as the templates read "车窗都打开"
         opening = act in ("open", "down", "on")
         closing = act in ("close", "up", "off")
         if number is not None:
@@ -1219,7 +1450,7 @@ class FrameReader:
             return [self._cmd("SetWindow", {"percent": 50, **zone}, f)]
         if "full" in f.marks and (opening or not act):
             return [self._cmd("Window", {"state": "open", **zone}, f)]
-        if "bit" in f.marks and opening:
+        if "bit" in f.marks and (opening or (not act and f.marks & {"crack", "pane"})):
             return [self._cmd("SetWindow", {"percent": 10, **zone}, f)]
         if opening or closing:
             return [self._cmd("Window", {"state": "open" if opening else "close", **zone}, f)]
@@ -1237,16 +1468,28 @@ class FrameReader:
     def _thing_trunk(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
         if neg or number is not None or act not in ("open", "close", "on", "off"):
             return None
-        return [self._cmd("Trunk", {"state": "open" if act in ("open", "on") else "close", "trunk": f.trunk}, f)]
+        state = "open" if act in ("open", "on") else "close"
+        trunks = ("rear", "front") if f.trunk == "both" else (f.trunk,)
+        return [self._cmd("Trunk", {"state": state, "trunk": trunk}, f) for trunk in trunks]
 
     def _thing_door(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
         if neg or number is not None:
             return None
-        if act in ("lock", "unlock") and zone.get("zone", "mine") == "mine":
+        if act in ("lock", "unlock") and zone.get("zone", "mine") in ("mine", "all"):
             return [self._cmd("Lock", {"state": act}, f)]  # "自分のドアのロックを外して": one lock for all
         act = {"on": "open", "off": "close"}.get(act, act)  # "后排两个门都打开"
         if act in ("open", "close"):
             return [self._cmd("Door", {"state": act, **zone}, f)]
+        return None
+
+    def _thing_key(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
+        """ "車の鍵、かけて", "ドアの鍵を開けて": the car's one lock, locked or opened."""
+        if neg or number is not None or zone.get("zone", "mine") not in ("mine", "all"):
+            return None
+        if act in ("on", "close", "lock"):
+            return [self._cmd("Lock", {"state": "lock"}, f)]
+        if act in ("open", "off", "unlock"):
+            return [self._cmd("Lock", {"state": "unlock"}, f)]
         return None
 
     def _thing_car(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
@@ -1259,9 +1502,12 @@ class FrameReader:
             return None
         if number is not None:
             value, unit = number
-            aimed = f.aimed and act in ("up", "down", "loud", "quiet")  # "turn the music down to 20"
+            aimed = f.aimed and act in ("up", "down", "loud", "quiet", "on")  # "turn the music down to 20"
             if unit in ("", "pct") and 0 <= value <= 100 and (act in ("", "set") or aimed):
                 return [self._cmd("SetVolume", {"percent": int(value)}, f)]
+            if unit == "level" and 1 <= value <= 5 and value == int(value) and act in _UP and act not in ("max", "min"):
+                steps = {"steps": int(value)} if value > 1 else {}  # "volume up two steps"
+                return [self._cmd("AdjustVolume", {"direction": _UP[act], **steps}, f)]
             return None
         complaints = _uniq(f.complaints)
         if complaints in (["loud"], ["quiet"]) and not act:
@@ -1275,12 +1521,14 @@ class FrameReader:
             return [self._cmd("AdjustVolume", {"direction": _UP[act]}, f)]
         if act in ("mute", "off", "close", "stop"):
             return [self._cmd("Mute", {"state": "mute"}, f)]
+        if not act and "half" in f.marks and not f.marks & {"bit", "full"}:
+            return [self._cmd("SetVolume", {"percent": 50}, f)]  # "half volume", "volume at half"
         return None
 
     def _thing_charging(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
         if number is not None:
             value, unit = number
-            limit_words = thing == "charge_limit" or neg or act in ("", "set", "up", "stop")
+            limit_words = thing == "charge_limit" or neg or act in ("", "set", "up", "stop", "max")
             if unit in ("pct", "") and 50 <= value <= 100 and limit_words:
                 return [self._cmd("SetChargeLimit", {"percent": int(value)}, f)]
             return None
@@ -1313,9 +1561,13 @@ class FrameReader:
             return HomeCommand(
                 "HassGetState", {"name": name, "state": states[0], "domain": self._devices[name]}, f.text, self.lang
             )
-        if self._home_temperature_asked(f, areas, devices):
+        if self._home_temperature_asked(f, areas, devices) or (
+            "query" in f.marks and len(areas) == 1 and not devices and _DEGREES_ASKED.search(f.text) and not f.acts
+        ):
             where = {"area": areas[0]} if areas else {"name": devices[0]}
             return HomeCommand("HassClimateGetTemperature", where, f.text, self.lang)
+        if "state" in f.marks and _answers_state(f):
+            f.marks.discard("state")  # "浴室灯还亮着，关了它": the state is the reason
         if f.marks & {"neg", "query", "state"} or f.complaints:
             return None
         if not devices and f.shared:
@@ -1341,7 +1593,7 @@ class FrameReader:
         if not devices:
             if not things and areas and (f.colors or {"dim", "bright"} & set(f.acts)):
                 things = ["light"]  # "客厅调成蓝色", "dim the living room": only lights take these
-            if not things and areas and any(unit == "deg" for _, unit in f.numbers):
+            if not things and (areas or f.at_home) and any(unit == "deg" for _, unit in f.numbers):
                 things = ["temperature"]  # "bedroom to 23 degrees": only a room's climate takes degrees
             if things == ["light"]:
                 domain = slots["domain"] = "light"
@@ -1371,7 +1623,8 @@ class FrameReader:
                 if unit == "" and "bright" not in f.marks:
                     return None
                 return HomeCommand("HassLightSet", {**slots, "brightness": int(value)}, f.text, self.lang)
-            if domain == "climate" and unit in ("deg", "") and 5 <= value <= 35 and acts in ([], ["on"]):
+            heat = acts in ([], ["on"], ["warm"], ["cool"])  # "heat the house to 21 degrees"
+            if domain == "climate" and unit in ("deg", "") and 5 <= value <= 35 and heat:
                 return HomeCommand("HassClimateSetTemperature", {**slots, "temperature": value}, f.text, self.lang)
             return None
         if not domain:
@@ -1390,6 +1643,20 @@ class FrameReader:
         if domain == "lock" and act in ("unlock", "open"):
             return HomeCommand("HassTurnOff", slots, f.text, self.lang)
         return None
+
+
+def _answers_state(f: _Frame) -> bool:
+    """Whether the one request of the sentence undoes the state it says ("the light's still on,
+    turn it off"), so the state is only the reason for it."""
+    states, acts = _uniq(f.states), _uniq(a for a in f.acts if a != "set")
+    # "开着" is said of a light as of a window: open or on, undone by off or close
+    undo = {
+        "on": {"off", "stop", "close"},
+        "off": {"on", "start", "open"},
+        "open": {"close", "up", "off"},
+        "closed": {"open", "down", "on"},
+    }
+    return len(states) == 1 and len(acts) == 1 and acts[0] in undo.get(states[0], set()) and "query" not in f.marks
 
 
 def _home_temperature_asked_impl(f: _Frame, areas: list[str], devices: list[str], domains: Mapping[str, str]) -> bool:

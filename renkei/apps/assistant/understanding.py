@@ -58,7 +58,7 @@ _JOINTS: dict[str, re.Pattern[str]] = {
     ),
     "zh-CN": re.compile(r"(?:[，,、；;。.]|然后|并且|同时|接着|还有|顺便|另外|以及|再把|再将|和|并|再|还|也)"),
     "ja": re.compile(
-        r"(?:[、，,。.]|それから|そして|ついでに|それと|あと|また|(?<=[てで])(?:から)?(?=.)|(?<=[いだ])(?:から|ので)(?=.))"
+        r"(?:[、，,。.]|それから|そして|ついでに|それと|あと|また|(?<=[てで])(?:から)?(?=.)|(?<=[いだた])(?:から|ので)(?=.))"
     ),
 }
 # Verbs a second piece may leave out ("open the trunk and the hazards").
@@ -450,7 +450,8 @@ _INNER_STOP = re.compile(r"\s*[!?！？…]+\s*(?=\S)")
 _EDGE_PUNCT = re.compile(r"^[\s,.;:!?、。，；：！？…~〜～·・*#\-]+|[\s,.;:!?、。，；：！？…~〜～·・*#]+$")
 _EN_OPENERS = (
     "(?:hey|hi|hello|ok|okay) (?:car|renkei)|uh+|uhm+|um+|umm+|erm*|er+|hmm+|ah+|oh+|eh|brr+|ugh|man|gosh|wow|"
-    "so|well|okay|ok|alright|right|hey|hi|hello|yeah|yes|yo|listen|you know|i mean|first|first of all|next|"
+    "so|well|okay|ok|alright|right(?! (?:rear|front|back|side|seat|hand|one|window|door))|hey|hi|hello|yeah|yes|"
+    "yo|listen|you know|i mean|first(?! row)|first of all|next(?! to)|"
     "finally|lastly|after that|please and thank you|"
     "(?:could you |can you |would you )?do me a (?:favor|favour)(?: and)?|"
     "i was wondering if you could|i wonder if you could|do you think you could|is it possible to|"
@@ -486,6 +487,12 @@ _JA_AUXILIARY = re.compile(
 # The blunt imperative ("開けろ", "閉めろ", "しろ") asks the same as the て-form.
 # "開けてよ", "閉めてね", "つけてー": a particle or a drawn-out vowel after the request softens it.
 _JA_SOFTENERS = re.compile(r"(?<=[てでい])(?:よ|ね|な|ぞ|ってば|ー|〜|~)+(?=$|[、。,，!?！？\s])")
+_ZH_SEAT_PEOPLE = re.compile(
+    r"(后排|后座|后面|后边|左后|右后|副驾驶|副驾|主驾驶|主驾)(?:座|排)?的?(?:乘客|人|朋友|小朋友|孩子|小孩)们?"
+)
+_JA_CHAU = re.compile(
+    r"(?<=[\u3040-\u30ff\u4e00-\u9fff])(ち|じ)ゃ(?:って|え)(?=$|[、。,，!?！？\s]|ください|下さい|くれ|ほしい)"
+)
 _JA_IMPERATIVE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])ろ(?=$|[、。,，!?！？\s])")
 _JA_TOITE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])(と|ど)いて(?=$|[、。,，!?！？\s]|お願い|ください|下さい)")
 _EN_NUMBER = (
@@ -508,6 +515,10 @@ _JA_INVERTED = re.compile(r"^([^、，,]+[てで])[、，,]([^、，,をは]+)$"
 _EN_POINTING = re.compile(
     r"\b(turn|open|close|switch|put|set|lower|raise|roll|shut|lock|unlock|mute|make|crack|pop|move|slide)"
     r" (?:that|this|those|these)\b"
+)
+_EN_BACK_AGAIN = re.compile(
+    r"\b(window|windows|it|them|ac|heat|heater|heating|music|radio|light|lights|sunroof|roof|fan|defroster)"
+    r" back (up|down|on|off|open|closed|shut)\b"
 )
 _EN_CASUAL_WORDS = {
     "gimme": "give me",
@@ -622,6 +633,8 @@ def normalize_text(text: str, lang: str) -> str:
         text = _CJK_SPACE.sub("", text)
         text = _CJK_POINT.sub(_point, _CJK_HALF.sub(_half, text))
         text = text.replace("百分之百", "百分之一百")
+        if lang == "zh-CN":
+            text = _ZH_SEAT_PEOPLE.sub(r"\1", text)  # "给后座的乘客开到25度": the people name their seats
     else:
         text = _EN_HALF.sub(r"\1 point five", text)
         text = re.sub(r"\b(\d+) point (five|5)\b", r"\1.5", text)
@@ -629,7 +642,10 @@ def normalize_text(text: str, lang: str) -> str:
         text = _EN_CASUAL.sub(lambda m: _EN_CASUAL_WORDS[m.group(0)], text)
         # "turn that music down", "open this window": a pointing word is an article here.
         text = _EN_POINTING.sub(r"\1 the", text)
+        # "put the driver's window back up", "turn it back on": "back" is "again" here, no seat.
+        text = _EN_BACK_AGAIN.sub(r"\1 \2", text)
     if lang == "ja":
+        text = _JA_CHAU.sub(lambda m: "て" if m.group(1) == "ち" else "で", text)  # "消しちゃって" = "消して"
         text = _JA_TOITE.sub(lambda m: "て" if m.group(1) == "と" else "で", _JA_AUXILIARY.sub(r"\1", text))
         text = _JA_IMPERATIVE.sub("て", text)
         text = _JA_SOFTENERS.sub("", text)
@@ -948,6 +964,7 @@ def _settled(commands: list[Command | HomeCommand]) -> list[Command | HomeComman
     """A complaint ("it's hot", "太吵了", "寒い") is a request only when nothing else in the sentence
     says what to do about it: "it's hot, open my window" opens the window and leaves the set point.
     A request said twice in a row is done once."""
+    commands = _bound(commands)
     explicit = [c for c in commands if not (isinstance(c, Command) and c.slots.get("complaint"))]
     chosen = explicit or commands
     unique = [c for k, c in enumerate(chosen) if k == 0 or not _same_command(c, chosen[k - 1])]
@@ -957,6 +974,54 @@ def _settled(commands: list[Command | HomeCommand]) -> list[Command | HomeComman
         else c
         for c in unique
     ]
+
+
+# What a bare "turn it down" adjusts right after a request about this intent's thing.
+_ADJUSTED = {
+    "SetTemperature": "AdjustTemperature",
+    "AdjustTemperature": "AdjustTemperature",
+    "SetFan": "AdjustFan",
+    "AdjustFan": "AdjustFan",
+    "SetVolume": "AdjustVolume",
+    "AdjustVolume": "AdjustVolume",
+}
+
+
+def _bound(commands: list[Command | HomeCommand]) -> list[Command | HomeCommand]:
+    """ "音楽がガンガンうるさい、下げて", "声音太大了，调小一点": a bare step up or down right after a
+    request (or complaint) about a thing in the same sentence moves that thing, not the last command's."""
+    out: list[Command | HomeCommand] = []
+    for cmd in commands:
+        prev = out[-1] if out else None
+        if (
+            isinstance(cmd, Command)
+            and cmd.intent == "FollowAdjust"
+            and cmd.slots.get("direction") in ("up", "down")
+            and isinstance(prev, Command)
+            and prev.intent in _ADJUSTED
+        ):
+            intent = _ADJUSTED[prev.intent]
+            slots: dict[str, Any] = {"direction": cmd.slots["direction"]}
+            if "zone" in prev.slots:
+                slots["zone"] = prev.slots["zone"]
+            steps = int(cmd.slots.get("steps", 1))
+            if steps > 1:
+                slots["delta" if intent == "AdjustTemperature" else "steps"] = steps
+            cmd = Command(intent, slots, cmd.text)
+        out.append(cmd)
+    rear = any(_is_defroster(c, "rear_defrost") for c in out)
+    # "リアガラス曇ってるから曇り止めつけて": beside the rear glass, a defroster not said to be the
+    # front one is the rear one
+    return [c for c in out if not (rear and _is_defroster(c, "front_defrost") and not _FRONT_WORDS.search(c.text))]
+
+
+_FRONT_WORDS = re.compile(r"前|フロント|front|windshield|windscreen|挡风")
+
+
+def _is_defroster(cmd: Command | HomeCommand, device: str) -> bool:
+    return isinstance(cmd, Command) and cmd.intent == "Switch" and cmd.slots.get("device") == device and (
+        cmd.slots.get("state") == "on"
+    )
 
 
 def _same_command(a: Command | HomeCommand, b: Command | HomeCommand) -> bool:
