@@ -79,6 +79,12 @@ def slots_of(commands: list[Command | HomeCommand]) -> list[tuple[str, dict[str,
         ("車のロックをかけて", "ja", "Lock", {"state": "lock"}),
         ("室内灯をオンに", "ja", "Switch", {"device": "dome_light", "state": "on"}),
         ("音楽の音を下げて", "ja", "AdjustVolume", {"direction": "down"}),
+        ("车在充电没", "zh-CN", "Query", {"what": "charging"}),  # "…没" asks, it negates nothing
+        ("音量降两格", "zh-CN", "AdjustVolume", {"direction": "down", "steps": 2}),
+        ("把我这边的门锁打开", "zh-CN", "Lock", {"state": "unlock"}),  # the car has one lock
+        ("自分のところ以外の窓を全部閉めて", "ja", "Window", {"state": "close", "zone": "all", "except": "mine"}),
+        ("車の鍵、かけといてくれる？", "ja", "Lock", {"state": "lock"}),
+        ("いまバッテリー充電してる？", "ja", "Query", {"what": "charging"}),
     ],
 )
 def test_frames_read_what_no_template_knows(
@@ -153,6 +159,8 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("空调二十度三十度", "zh-CN"),
         ("窓を開けないで", "ja"),
         ("窓トランクを開けて", "ja"),  # two things with no "と" between them: which?
+        ("门灯关一下", "zh-CN"),  # a door and a light: neither is sure
+        ("窗户两个都开一半", "zh-CN"),  # two windows, but which two?
         ("風を強く弱く", "ja"),
         ("I'm almost home", "en"),  # an aside alone asks for nothing
         ("how would I open the trunk", "en"),  # a question, not a request
@@ -314,3 +322,19 @@ async def test_frames_the_other_way_refers_to_the_last_thing(car: LocalCar) -> N
     fresh = Assistant(car.client, AssistantSettings())
     alone = await fresh.handle_text("now close it", lang="en")
     assert not alone.changes and alone.refusals  # nothing said before: nothing to close
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("音楽がガンガンうるさい、下げて", "ja", [("AdjustVolume", {"direction": "down"})]),
+        ("声音太大了，调小一点", "zh-CN", [("AdjustVolume", {"direction": "down"})]),
+        ("リアガラス曇ってるから曇り止めつけて", "ja", [("Switch", {"state": "on", "device": "rear_defrost"})]),
+    ],
+)
+def test_a_bare_step_or_defroster_refers_to_the_thing_just_named(
+    understander: Understander, text: str, lang: str, expected: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # "turn it down" right after the loud music turns the music down, not the last command's thing;
+    # the generic defogger beside the fogged rear glass is the rear one
+    assert slots_of(understander.parse(text, lang).commands) == expected
