@@ -206,6 +206,12 @@ class Planner:
             return (seat,)
         if zone is None:
             return tuple(default or (seat,))
+        if zone == "row_here":
+            # "both of us": the speaker's row
+            return ZONE_SEATS["rear"] if seat.startswith("rear") else ZONE_SEATS["front"]
+        if zone == "other":
+            # "the other side": the seat beside the speaker's
+            return ({"driver": "passenger", "passenger": "driver", "rear-left": "rear-right"}.get(seat, "rear-left"),)
         if zone == "rear_here":
             # "it's cold back here": from a rear seat that is the speaker's own seat; from the
             # front it reports on the people in the back.
@@ -550,7 +556,7 @@ class Planner:
         act = str(cmd.slots.get("act"))
         opening = act in ("open", "on")
         follow: Command | None = None
-        if last.intent in ("SetWindow", "Window") and act in ("open", "close"):
+        if last.intent in ("SetWindow", "Window") and act in ("open", "close", "on", "off"):  # "还是关上吧"
             follow = Command("Window", {"state": "open" if opening else "close"}, cmd.text)
         elif last.intent == "Switch" and act in ("on", "off"):
             follow = Command("Switch", {**last.slots, "state": act}, cmd.text)

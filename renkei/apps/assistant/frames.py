@@ -122,7 +122,7 @@ _EN: dict[str, str] = {
     "can't hear": "complaint:quiet", "too hard": "complaint:strong",
     "too strong": "complaint:strong", "too much air": "complaint:strong",
     "too windy": "complaint:strong", "too weak": "complaint:weak", "fogged": "complaint:fog",
-    "fogged up": "complaint:fog", "foggy": "complaint:fog", "misted": "complaint:fog",
+    "fogged up": "complaint:fog", "foggy": "haze:", "misted": "complaint:fog",
     "misted up": "complaint:fog", "steamed up": "complaint:fog", "fogging up": "complaint:fog",
     "can't see": "complaint:blind", "how": "query:", "what": "query:", "what's": "query:",
     "how much": "query:", "how many": "query:", "how far": "query:", "tell me": "query:",
@@ -140,14 +140,24 @@ _EN: dict[str, str] = {
     "start up": "act:on", "power on": "act:on", "power off": "act:off",
     "shut down": "act:off",
     "running": "act:on", "started": "act:start", "has the": "query:", "has it": "query:",
-    "misty": "complaint:fog", "mist": "complaint:fog", "misting up": "complaint:fog",
+    "misty": "haze:", "mist": "haze:", "misting up": "complaint:fog", "hazy": "haze:",
     "steamy": "complaint:fog", "steamed": "complaint:fog", "steaming up": "complaint:fog",
     "frosted": "complaint:fog", "frosted over": "complaint:fog", "frosted up": "complaint:fog",
     "frosty": "complaint:fog", "iced up": "complaint:fog", "iced over": "complaint:fog",
-    "condensation": "complaint:fog", "fog": "complaint:fog", "fogging": "complaint:fog",
+    "condensation": "complaint:fog", "fog": "haze:", "fogging": "complaint:fog", "crank": "act:up",
+    "loud": "complaint:loud", "minutes": "aside:", "minute": "aside:", "hours": "aside:", "sun": "aside:",
+    "sunny": "aside:", "glare": "aside:", "my eyes": "aside:", "spilled": "aside:", "dropped": "aside:",
+    "groceries": "aside:", "shopping": "aside:", "luggage": "aside:", "suitcase": "aside:", "bags": "aside:",
+    "party": "aside:", "guests": "aside:", "meeting": "aside:", "late": "aside:", "running late": "aside:",
+    "tired": "aside:", "sleepy": "aside:", "carsick": "aside:", "car sick": "aside:", "sick": "aside:",
+    "nauseous": "aside:", "allergies": "aside:", "pollen": "aside:", "bugs": "aside:", "traffic": "aside:",
+    "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
+    "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
+    "unless": "neg:",
+    "both of us": "zone:row_here", "the two of us": "zone:row_here", "the other side": "zone:other",
+    "other side": "zone:other", "the other seat": "zone:other",
     "destination": "act:go", "juice": "thing:battery",
     "notches": "level:", "steps": "level:", "levels": "level:", "clicks": "level:", "click": "level:",
-    "back up": "act:up", "back down": "act:down", "back on": "act:on", "back off": "act:off",
     "can't feel": "complaint:weak", "cannot feel": "complaint:weak", "barely feel": "complaint:weak",
     "hardly feel": "complaint:weak", "not enough air": "complaint:weak", "barely any air": "complaint:weak",
     "hardly any air": "complaint:weak", "on the highway": "aside:", "on the motorway": "aside:",
@@ -295,6 +305,10 @@ _ZH: dict[str, str] = {
     "右边": "side:right", "右侧": "side:right", "右手边": "side:right", "四扇": "zone:all", "两扇": "both:",
     "别的": "filler:", "门锁上": "act:lock", "门锁好": "act:lock", "门锁住": "act:lock", "门锁起来": "act:lock",
     "切": "act:on", "切成": "act:on", "切到": "act:on", "解一下锁": "act:unlock", "解下锁": "act:unlock",
+    "换成": "act:set", "改成": "act:set", "改为": "act:set", "变成": "act:set", "换": "act:set",
+    "再来": "more:", "算了": "aside:", "受不了": "filler:", "不对": "aside:", "说错了": "aside:",
+    "吹得头疼": "complaint:strong",
+    "吹得我头疼": "complaint:strong", "吹得难受": "complaint:strong", "吹得我难受": "complaint:strong",
     "解个锁": "act:unlock", "锁好了没": "locked:", "锁上了没": "locked:", "锁了没": "locked:",
 }
 # A question ending in "没" ("车在充电没", "锁好了没"): no negation, it asks.
@@ -433,6 +447,10 @@ _JA: dict[str, str] = {
     "私のところ以外": "except:mine", "僕以外": "except:mine", "俺以外": "except:mine",
     "運転席以外": "except:driver", "助手席以外": "except:passenger", "左側": "side:left", "右側": "side:right",
     "左の": "side:left", "右の": "side:right", "左": "side:left", "右": "side:right",
+    "いいや": "aside:", "もういい": "aside:", "変えて": "act:set", "変更して": "act:set", "切り替えて": "act:set",
+    "サウナ": "complaint:hot", "蒸し風呂": "complaint:hot", "オーブン": "complaint:hot", "冷蔵庫": "complaint:cold",
+    "冷凍庫": "complaint:cold", "4席とも": "zone:all", "四席とも": "zone:all", "全席とも": "zone:all",
+    "4席": "zone:all", "四席": "zone:all",
     "エアコンの風": "thing:fan", "席の人": "filler:", "席の子": "filler:", "席の方": "filler:",
     "つ": "level:", "目的地": "act:go", "行き先": "act:go", "2枚": "both:", "二枚": "both:",
 }
@@ -607,6 +625,7 @@ class _Frame:
     excepted: list[str] = field(default_factory=list)  # zones left out ("every window except mine")
     zone_joined: bool = False  # two zones joined by "and" ("the driver and the rear"): no one seat
     aimed: bool = False  # a level or number said as the target ("up to high", "down to 19")
+    by: bool = False  # a number said as how far ("fan speed up by one")
 
 
 def _uniq(items: Iterable[str]) -> list[str]:
@@ -719,6 +738,7 @@ class FrameReader:
                 else h
                 for h in hits
             ]
+        seat_of_zone = False
         if self.lang == "ja":
             # "ボリューム2つ上げて": two steps up, not two of something
             counted: list[Hit] = []
@@ -729,11 +749,16 @@ class FrameReader:
                 if h.kind == "both" and said in ("2つ", "二つ") and stepped:
                     counted += [Hit("num", "2", h.start, h.start + 1), Hit("level", "", h.start + 1, h.end)]
                     continue
+                after_zone = counted and counted[-1].kind == "zone" and text[counted[-1].end : h.start] in ("", "の")
+                if said == "席" and after_zone:
+                    seat_of_zone = True  # "後ろの席、風強すぎ": the seats of the zone, where, not what
+                    continue
                 counted.append(h)
             hits = counted
         if self.lang == "zh-CN" and hits and hits[-1].kind == "neg" and _ZH_ASKED_NOT.search(text):
             hits[-1] = Hit("ask", "", hits[-1].start, hits[-1].end)
         out = _Frame(text, hits)
+        out.seat_zone = seat_of_zone
         excepting = False
         for k, hit in enumerate(hits):
             nxt = hits[k + 1] if k + 1 < len(hits) else None
@@ -754,6 +779,7 @@ class FrameReader:
                     amount, unit = amount * 10, "pct"
                 out.numbers.append((amount, unit))
                 out.aimed = out.aimed or self._aimed(text, hit)
+                out.by = out.by or (self.lang == "en" and re.search(r"\bby\s*$", text[: hit.start]) is not None)
             elif hit.kind == "thing":
                 out.things.append(hit.value)
                 shared = self._shared.get(text[hit.start : hit.end].strip())
@@ -811,6 +837,8 @@ class FrameReader:
                 out.marks.add("too")  # "助手席も", "助手席のも", "運転席側も"
         if self.lang == "ja" and text.endswith(("は", "何度", "いくつ", "してる", "している", "してるの")):
             out.marks.add("query")  # "いまバッテリー充電してる？"
+        if self.lang == "ja" and text.endswith("も") and out.zones:
+            out.marks.add("too")  # "後ろの2枚も"
         if self.lang == "ja" and re.search(r"[0-9二三四]枚", text):
             out.marks.add("pane")  # "後ろの2枚": windows are counted in panes
         if self.lang == "en" and (re.search(r"\btoo$", text) or _EN_FOLLOW.match(text)):
@@ -824,8 +852,9 @@ class FrameReader:
             return False
         f = self.frame(text)
         kinds = {h.kind for h in f.hits}
-        context = {"aside", "place", "bit", "thing", "zone"}  # "the kids are asleep", "快到家了"
-        return "aside" in kinds and kinds <= context and set(f.things) <= {"outside", "inside", "car"}
+        context = {"aside", "place", "bit", "thing", "zone", "haze", "num"}  # "the kids are asleep", "快到家了"
+        said = "aside" in kinds or "haze" in kinds  # "it's really foggy" beside "fog lights on"
+        return said and kinds <= context and set(f.things) <= {"outside", "inside", "car"}
 
     def _aimed(self, text: str, hit: Hit) -> bool:
         """Whether a number or level is where the thing should end ("turn it up to high", "down to
@@ -973,6 +1002,8 @@ class FrameReader:
         zone = self._zone(f)
         if zone is None:
             return None
+        if not zone and self.lang == "en" and re.search(r"\bwindows\b", f.text) and "thing" in {h.kind for h in f.hits}:
+            zone = {"zone": "all"}  # "close the windows": every window, as the templates read it
         # Derived things: words that together name one ("seat" + "warm" = seat heating).
         seated = "seat" in things or f.seat_zone  # "ventilation for both front seats" is the seats'
         for word, seat_thing, cabin_thing in (
@@ -1005,6 +1036,8 @@ class FrameReader:
             things = ["window"]  # "后面两个开条缝", "後ろの2枚": only windows open a crack, or count panes
         if "car" in things and len(things) > 1:
             things.remove("car")
+        if "battery" in things and {"charging", "charge_limit"} & set(things) and "query" not in f.marks:
+            things.remove("battery")  # "fully charge the battery": the charging
         if "charge_limit" in things:
             things = [t for t in things if t not in ("battery", "charging")]  # "电池最多充到70%"
         elif things and set(things) <= {"battery", "charging"} and any(u == "pct" for _, u in f.numbers) and (
@@ -1032,6 +1065,8 @@ class FrameReader:
         if seat_only and "cool" in acts and set(acts) <= {"cool", "down", "on"} and (things or cool_verb):
             things, acts = ["seat_ventilation"], ["on"]
         fog = {"fog", "blind"} & set(f.complaints)
+        if any(h.kind == "haze" for h in f.hits) and things in (["window"], ["windshield"], ["rear_glass"]):
+            fog.add("fog")  # "the windshield is all misty"; "it's foggy" alone is the weather
         if fog and things in ([], ["window"], ["windshield"], ["rear_glass"]) and set(acts) <= {"on", "defrost"}:
             rear = things == ["rear_glass"] or zone.get("zone") in ("rear", "rear_here")
             if not things and not rear and "fog" not in fog:
@@ -1069,7 +1104,8 @@ class FrameReader:
                 and things in (["ambient_light"], ["light"], ["dome_light"])
                 and not neg
                 and not f.numbers
-            ):
+            ) or (len(colors) == 1 and not things and not neg and not f.numbers and self._nothing_else(f)):
+                # "换成红色", "赤にして": only the ambient light takes a colour
                 if things == ["light"] and self.lang != "ja":
                     return None
                 return [self._cmd("SetAmbientColor", {"color": colors[0], **zone}, f)]
@@ -1193,6 +1229,9 @@ class FrameReader:
     def _thingless(
         self, f: _Frame, act: str, number: tuple[float, str] | None, zone: dict[str, Any], setting: bool, neg: bool
     ) -> list[Any] | None:
+        no_but = "nope" in f.marks and "neg" not in f.marks and re.match(r"no\b", f.text) is not None
+        if no_but and number is not None and not act and not zone and not f.complaints and self._nothing_else(f):
+            return [self._cmd("FollowValue", {"value": number[0], "unit": number[1]}, f)]  # "no, 18"
         if neg:
             return None
         if number is not None:
@@ -1308,8 +1347,8 @@ class FrameReader:
                 return [self._cmd("SetFan", {"percent": int(value), **zone}, f)]
             if unit in ("", "level") and 0 <= value <= 10 and (act in ("", "on") or f.aimed):
                 return [self._cmd("SetFan", {"fan_level": int(value), **zone}, f)]
-            if unit == "level" and 1 <= value <= 5 and act in ("up", "down"):
-                steps = {"steps": int(value)} if value > 1 else {}  # "drop the blower two notches"
+            if (unit == "level" or (unit == "" and f.by)) and 1 <= value <= 5 and act in ("up", "down"):
+                steps = {"steps": int(value)} if value > 1 else {}  # "drop the blower two notches", "up by one"
                 return [self._cmd("AdjustFan", {"direction": act, **steps, **zone}, f)]
             return None
         complaints = _uniq(f.complaints)
@@ -1505,7 +1544,8 @@ class FrameReader:
             aimed = f.aimed and act in ("up", "down", "loud", "quiet", "on")  # "turn the music down to 20"
             if unit in ("", "pct") and 0 <= value <= 100 and (act in ("", "set") or aimed):
                 return [self._cmd("SetVolume", {"percent": int(value)}, f)]
-            if unit == "level" and 1 <= value <= 5 and value == int(value) and act in _UP and act not in ("max", "min"):
+            stepped = unit == "level" or (unit == "" and f.by and value <= 5)  # "volume up by two"
+            if stepped and 1 <= value <= 5 and value == int(value) and act in _UP and act not in ("max", "min"):
                 steps = {"steps": int(value)} if value > 1 else {}  # "volume up two steps"
                 return [self._cmd("AdjustVolume", {"direction": _UP[act], **steps}, f)]
             return None
@@ -1564,7 +1604,7 @@ class FrameReader:
         if self._home_temperature_asked(f, areas, devices) or (
             "query" in f.marks and len(areas) == 1 and not devices and _DEGREES_ASKED.search(f.text) and not f.acts
         ):
-            where = {"area": areas[0]} if areas else {"name": devices[0]}
+            where = {"area": areas[0]} if areas else {"name": devices[0]} if devices else {}
             return HomeCommand("HassClimateGetTemperature", where, f.text, self.lang)
         if "state" in f.marks and _answers_state(f):
             f.marks.discard("state")  # "浴室灯还亮着，关了它": the state is the reason
@@ -1612,6 +1652,10 @@ class FrameReader:
             return None
         if not f.numbers and domain == "light" and "half" in f.marks and not acts:
             return HomeCommand("HassLightSet", {**slots, "brightness": 50}, f.text, self.lang)
+        if not f.numbers and domain == "light" and acts in (["dim"], ["bright"]) and self.lang == "en":
+            # "dim the bedroom lights": low but on; "brighten …": full
+            level = 25 if acts == ["dim"] else 100
+            return HomeCommand("HassLightSet", {**slots, "brightness": level}, f.text, self.lang)
         if f.numbers:
             value, unit = f.numbers[0]
             if (
@@ -1623,7 +1667,7 @@ class FrameReader:
                 if unit == "" and "bright" not in f.marks:
                     return None
                 return HomeCommand("HassLightSet", {**slots, "brightness": int(value)}, f.text, self.lang)
-            heat = acts in ([], ["on"], ["warm"], ["cool"])  # "heat the house to 21 degrees"
+            heat = acts in ([], ["on"], ["warm"], ["cool"]) or (f.aimed and acts in (["up"], ["down"]))
             if domain == "climate" and unit in ("deg", "") and 5 <= value <= 35 and heat:
                 return HomeCommand("HassClimateSetTemperature", {**slots, "temperature": value}, f.text, self.lang)
             return None
@@ -1664,7 +1708,9 @@ def _home_temperature_asked_impl(f: _Frame, areas: list[str], devices: list[str]
     kitchen": a room's (or the thermostat's) temperature asked, nothing requested."""
     if "query" not in f.marks or f.marks & {"neg", "state"} or f.numbers or f.colors or f.places:
         return False
-    if len(areas) + len(devices) != 1 or (devices and domains.get(devices[0]) != "climate"):
+    if len(areas) + len(devices) > 1 or (devices and domains.get(devices[0]) != "climate"):
+        return False
+    if not areas and not devices and not f.at_home:
         return False
     words = set(f.things) - {"car", "inside"}
     if not words <= {"temperature", "heating", "heat"} or not set(f.acts) <= {"warm", "cool", "set"}:
