@@ -153,7 +153,7 @@ _EN: dict[str, str] = {
     "nauseous": "aside:", "allergies": "aside:", "pollen": "aside:", "bugs": "aside:", "traffic": "aside:",
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
-    "unless": "neg:",
+    "unless": "neg:", "out there": "thing:outside", "can't see the road": "aside:",
     "both of us": "zone:row_here", "the two of us": "zone:row_here", "the other side": "zone:other",
     "other side": "zone:other", "the other seat": "zone:other",
     "destination": "act:go", "juice": "thing:battery",
@@ -306,6 +306,13 @@ _ZH: dict[str, str] = {
     "别的": "filler:", "门锁上": "act:lock", "门锁好": "act:lock", "门锁住": "act:lock", "门锁起来": "act:lock",
     "切": "act:on", "切成": "act:on", "切到": "act:on", "解一下锁": "act:unlock", "解下锁": "act:unlock",
     "换成": "act:set", "改成": "act:set", "改为": "act:set", "变成": "act:set", "换": "act:set",
+    "烤熟": "complaint:hot", "烤化": "complaint:hot", "晒化": "complaint:hot", "蒸熟": "complaint:hot",
+    "水汽": "complaint:fog", "水雾": "complaint:fog", "哈气": "complaint:fog", "雾气": "complaint:fog",
+    "打个电话": "aside:", "接个电话": "aside:", "接电话": "aside:", "吹脸": "complaint:strong",
+    "直吹": "complaint:strong", "吹到脸": "complaint:strong", "快没了": "aside:", "快没电了": "aside:",
+    "没电了": "aside:", "电不多了": "aside:", "电量低": "aside:", "充满": "thing:charging",
+    "充满电": "thing:charging", "太亮": "aside:", "太暗": "aside:", "刺眼": "aside:", "太刺眼": "aside:",
+    "下车": "aside:", "要下车": "aside:", "天黑": "aside:", "天黑了": "aside:",
     "没什么": "complaint:weak", "没啥": "complaint:weak", "充着电": "thing:charging", "充着": "thing:charging",
     "再来": "more:", "算了": "aside:", "受不了": "filler:", "不对": "aside:", "说错了": "aside:",
     "吹得头疼": "complaint:strong",
@@ -448,6 +455,12 @@ _JA: dict[str, str] = {
     "私のところ以外": "except:mine", "僕以外": "except:mine", "俺以外": "except:mine",
     "運転席以外": "except:driver", "助手席以外": "except:passenger", "左側": "side:left", "右側": "side:right",
     "左の": "side:left", "右の": "side:right", "左": "side:left", "右": "side:right",
+    "焼け": "complaint:hot", "溶け": "complaint:hot", "真っ白": "complaint:fog", "効きすぎ": "complaint:strong",
+    "顔に当たる": "complaint:strong", "直接当たる": "complaint:strong", "当たる": "complaint:strong",
+    "一番低く": "act:min", "一番高く": "act:max", "小さくて": "complaint:quiet", "大きくて": "complaint:loud",
+    "うるさくて": "complaint:loud", "強くて": "complaint:strong", "弱くて": "complaint:weak", "暗くて": "aside:",
+    "眩しくて": "aside:", "まぶしくて": "aside:", "眩しい": "aside:", "まぶしい": "aside:",
+    "熱くて": "complaint:hot", "やばい": "aside:", "かかってる": "locked:", "かかっている": "locked:",
     "ロックした": "locked:", "ロックしてある": "locked:", "鍵かけた": "locked:", "鍵閉めた": "locked:",
     "いいや": "aside:", "もういい": "aside:", "変えて": "act:set", "変更して": "act:set", "切り替えて": "act:set",
     "サウナ": "complaint:hot", "蒸し風呂": "complaint:hot", "オーブン": "complaint:hot", "冷蔵庫": "complaint:cold",
@@ -553,6 +566,8 @@ _EN_EMPTY = frozenset(
         "ones",
         "those",
         "them",
+        "switch",
+        "flip",
     ]
 )
 _CJK_EMPTY = frozenset("再更稍微一点些下吧啊呀了呢嘛哦啦请帮我给把往调をはがもにでとのねよなうくださいお願しっ")
@@ -568,6 +583,7 @@ _LEVELS: dict[str, dict[str, float]] = {
 }
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
 _PAIR_JOINS = {"zh-CN": re.compile(r"(?:和|跟|与|及|以及|还有|、)"), "ja": re.compile(r"(?:と|や|、|も)")}
+_ZH_REAR_DOOR = re.compile(r"(?<![左右前排座面边])后(车)?门")
 _ZH_ALL_BEFORE_VERB = re.compile(r"全(?=关|打开|降|升|摇|锁|解锁)")
 _MAX_WORDS = 24  # a longer piece is no terse request; refuse rather than guess at it
 
@@ -703,6 +719,7 @@ class FrameReader:
             text = re.sub(r"(?<=\ws)'(?=\s|$)", "", text)  # "the kids' seats"
         elif self.lang == "zh-CN":
             text = _ZH_ALL_BEFORE_VERB.sub("全部", text)  # "车窗全关上": every window; "全开" stays fully open
+            text = _ZH_REAR_DOOR.sub(r"后排\1门", text)  # "开一下后门": the rear doors
         hits: list[Hit] = []
         for match in self._scan.finditer(text):
             if match.group("n") is not None:
@@ -856,7 +873,8 @@ class FrameReader:
         kinds = {h.kind for h in f.hits}
         context = {"aside", "place", "bit", "thing", "zone", "haze", "num"}  # "the kids are asleep", "快到家了"
         said = "aside" in kinds or "haze" in kinds  # "it's really foggy" beside "fog lights on"
-        return said and kinds <= context and set(f.things) <= {"outside", "inside", "car"}
+        # "电量快没了": how low the battery is only sets the scene for "导航去最近的充电站"
+        return said and kinds <= context and set(f.things) <= {"outside", "inside", "car", "battery"}
 
     def _aimed(self, text: str, hit: Hit) -> bool:
         """Whether a number or level is where the thing should end ("turn it up to high", "down to
@@ -1048,6 +1066,10 @@ class FrameReader:
             things = ["charge_limit"]  # "バッテリーは70%までにして": how full it is charged
         if "temperature" in things and ("inside" in things or "outside" in things):
             things.remove("temperature")
+        asked_how = self.lang == "en" and re.match(r"how (?:cold|hot|warm|chilly|freezing)\b", f.text) is not None
+        if asked_how and not acts and not f.numbers and set(things) <= {"outside", "inside", "car"}:
+            # "how cold is it in here": a question, never a complaint
+            return [self._cmd("Query", {"what": _QUERIES["outside" if "outside" in things else "inside"]}, f)]
         if "outside" in things and set(f.complaints) & {"hot", "cold"} and not acts and not f.numbers:
             # "外面多冷", "it's freezing outside": the weather, not the cabin
             return [self._cmd("Query", {"what": "outside_temperature"}, f)]
@@ -1074,7 +1096,9 @@ class FrameReader:
             if not things and not rear and "fog" not in fog:
                 return None  # "I can't see" alone says nothing about glass
             device = "rear_defrost" if rear else "front_defrost"
-            return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
+            # fog said without a request is a complaint: beside one ("前面有雾，开雾灯") only its reason
+            said = {"complaint": True} if not acts else {}
+            return [self._cmd("Switch", {"device": device, "state": "on", **said}, f)]
         if not things and acts == ["defrost"] and not f.numbers and "neg" not in f.marks:
             device = "rear_defrost" if zone.get("zone") in ("rear", "rear_here") else "front_defrost"
             return [self._cmd("Switch", {"device": device, "state": "on"}, f)]
@@ -1089,7 +1113,8 @@ class FrameReader:
             return [self._cmd("Query", {"what": "cabin_temperature"}, f)]  # "这会儿车内温度几度"
         if "query" in f.marks and set(acts) <= {"go"} and len(things) == 1 and things[0] in _QUERIES:
             return [self._cmd("Query", {"what": _QUERIES[things[0]]}, f)]
-        if self.lang == "ja" and not acts and things == ["battery"] and not f.numbers:
+        aside = any(h.kind == "aside" for h in f.hits)  # "電池やばいから…": the battery sets the scene
+        if self.lang == "ja" and not acts and things == ["battery"] and not f.numbers and not aside:
             return [self._cmd("Query", {"what": "battery"}, f)]
         if f.places:
             places = _uniq(f.places)
@@ -1158,7 +1183,7 @@ class FrameReader:
 
     def _question(self, f: _Frame) -> list[Any] | None:
         """ "Is the car locked up", "在充电吗", "今充電中": a question about the car."""
-        things = [t for t in _uniq(f.things) if t != "car"]
+        things = [t for t in _uniq(f.things) if t not in ("car", "key")]  # "車のカギかかってる？"
         if "charging" in things:
             things = [t for t in things if t != "battery"]  # "バッテリー充電してる？"
         acts = [a for a in f.acts if a not in ("set", "go", "lock")]
@@ -1323,6 +1348,9 @@ class FrameReader:
         if act in ("up", "down", "warm", "cool"):
             direction = "up" if act in ("up", "warm") else "down"
             return [self._cmd("AdjustTemperature", {"direction": direction, **zone}, f)]
+        if act in ("max", "min") and self.lang != "en":
+            # "温度を一番低く": the end of the range, as the templates' 最低/最高
+            return [self._cmd("SetTemperature", {"temperature": 32 if act == "max" else 16, **zone}, f)]
         if not act and ("too" in f.marks or "same" in f.marks) and zone:
             return [self._cmd("FollowZone", {**zone, "thing": thing}, f)]
         return None
@@ -1364,8 +1392,9 @@ class FrameReader:
             return None
         if act in ("off", "stop", "close"):
             return [self._cmd("AdjustFan", {"direction": "off", **zone}, f)]
-        if act == "max":
-            return [self._cmd("SetFan", {"fan_level": 10, **zone}, f)]
+        if act == "max" or (not act and f.marks & {"full", "half"} and not f.marks & {"bit", "neg"}):
+            level = 5 if not act and "half" in f.marks and "full" not in f.marks else 10  # "give me full fan"
+            return [self._cmd("SetFan", {"fan_level": level, **zone}, f)]
         if act == "min":
             return [self._cmd("SetFan", {"fan_level": 1, **zone}, f)]
         if act in _UP:
@@ -1484,8 +1513,8 @@ class FrameReader:
         closing = act in ("close", "up", "off")
         if number is not None:
             value, unit = number
-            if unit == "pct" and 0 <= value <= 100 and (opening or act == ""):
-                return [self._cmd("SetWindow", {"percent": int(value), **zone}, f)]
+            if (unit == "pct" or (unit == "" and f.aimed)) and 0 <= value <= 100 and (opening or act == ""):
+                return [self._cmd("SetWindow", {"percent": int(value), **zone}, f)]  # "… window to 40"
             return None
         if "half" in f.marks and "full" not in f.marks and "bit" not in f.marks:
             return [self._cmd("SetWindow", {"percent": 50, **zone}, f)]
@@ -1551,7 +1580,8 @@ class FrameReader:
                 steps = {"steps": int(value)} if value > 1 else {}  # "volume up two steps"
                 return [self._cmd("AdjustVolume", {"direction": _UP[act], **steps}, f)]
             return None
-        complaints = _uniq(f.complaints)
+        # "声音太小了听不清": too weak a sound is too quiet
+        complaints = _uniq({"weak": "quiet", "strong": "loud"}.get(c, c) for c in f.complaints)
         if complaints in (["loud"], ["quiet"]) and not act:
             direction = "down" if complaints == ["loud"] else "up"
             return [self._cmd("AdjustVolume", {"direction": direction, "complaint": True}, f)]
