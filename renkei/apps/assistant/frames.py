@@ -313,6 +313,10 @@ _ZH: dict[str, str] = {
     "没电了": "aside:", "电不多了": "aside:", "电量低": "aside:", "充满": "thing:charging",
     "充满电": "thing:charging", "太亮": "aside:", "太暗": "aside:", "刺眼": "aside:", "太刺眼": "aside:",
     "下车": "aside:", "要下车": "aside:", "天黑": "aside:", "天黑了": "aside:",
+    "我说的是": "same:", "我是说": "same:", "我指的是": "same:", "不是": "aside:", "开着吧": "act:on",
+    "还是开着": "act:on", "关回去": "act:off", "回家路上": "filler:", "回家的路上": "filler:",
+    "到家之前": "filler:", "回家之前": "filler:", "回家前": "filler:", "到家前": "filler:",
+    "不麻烦的话": "aside:", "要是不麻烦": "aside:", "如果不麻烦": "aside:", "不介意的话": "aside:",
     "没什么": "complaint:weak", "没啥": "complaint:weak", "充着电": "thing:charging", "充着": "thing:charging",
     "再来": "more:", "算了": "aside:", "受不了": "filler:", "不对": "aside:", "说错了": "aside:",
     "吹得头疼": "complaint:strong",
@@ -455,6 +459,8 @@ _JA: dict[str, str] = {
     "私のところ以外": "except:mine", "僕以外": "except:mine", "俺以外": "except:mine",
     "運転席以外": "except:driver", "助手席以外": "except:passenger", "左側": "side:left", "右側": "side:right",
     "左の": "side:left", "右の": "side:right", "左": "side:left", "右": "side:right",
+    "違う": "aside:", "ちがう": "aside:", "違います": "aside:", "じゃなくて": "aside:", "のほう": "same:",
+    "の方": "same:", "帰る途中": "filler:", "帰り道": "filler:", "帰りに": "filler:",
     "焼け": "complaint:hot", "溶け": "complaint:hot", "真っ白": "complaint:fog", "効きすぎ": "complaint:strong",
     "顔に当たる": "complaint:strong", "直接当たる": "complaint:strong", "当たる": "complaint:strong",
     "一番低く": "act:min", "一番高く": "act:max", "小さくて": "complaint:quiet", "大きくて": "complaint:loud",
@@ -1322,6 +1328,9 @@ class FrameReader:
         if not zone and act in ("up", "down") and not f.complaints and self._nothing_else(f):
             return [self._cmd("FollowAdjust", {"direction": act}, f)]  # "もうちょい上げて": the last thing
         if not zone and act in ("open", "close", "on", "off") and not f.complaints and self._nothing_else(f):
+            if "bit" in f.marks and self.lang != "en":
+                # "再开一点": a little further the same way, not all the way
+                return [self._cmd("FollowAdjust", {"direction": "up" if act in ("open", "on") else "down"}, f)]
             return [self._cmd("FollowAct", {"act": act}, f)]  # "now close it", "やっぱり消して": the last thing
         return None
 

@@ -29,9 +29,9 @@ from typing import Any
 
 import yaml
 from hassil import Intents, RangeSlotList, SlotList, TextSlotList, recognize_best
-from hassil.expression import Alternative, Expression, Group, TextChunk
+from hassil.expression import Alternative, Expression, Group, ListReference, TextChunk
 from hassil.expression import Sequence as TemplateSequence
-from hassil.intents import RangeFractionType, TextSlotValue
+from hassil.intents import RangeFractionType, TextSlotValue, WildcardSlotList
 from hassil.numbers import get_rbnf_engine
 
 from renkei.apps.assistant.frames import FrameReader
@@ -441,6 +441,89 @@ def load_home_intents(lang: str) -> Intents | None:
 _HOME_SKIP_WORDS: dict[str, re.Pattern[str] | None] = {}
 
 
+def _expression_texts(expression: Expression, texts: list[str], lists: set[str]) -> None:
+    if isinstance(expression, TextChunk):
+        texts.append(expression.text)
+    elif isinstance(expression, ListReference):
+        lists.add(expression.list_name)
+    elif isinstance(expression, Group):
+        for item in expression.items:
+            _expression_texts(item, texts, lists)
+
+
+@cache
+def _home_template_texts(lang: str) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """The text of every home sentence, rule and list value, and the lists the sentences name;
+    None when a sentence takes free text (a wildcard list), which no vocabulary can rule out."""
+    intents = load_home_intents(lang)
+    if intents is None:
+        return None
+    texts: list[str] = []
+    names: set[str] = set()
+    rules = [*intents.expansion_rules.values()]
+    local_lists: dict[str, SlotList] = {}
+    for intent in intents.intents.values():
+        for block in intent.data:
+            rules += block.expansion_rules.values()
+            local_lists.update(block.slot_lists)
+            for sentence in block.sentences:
+                _expression_texts(sentence.expression, texts, names)
+    for rule in rules:
+        _expression_texts(rule.expression, texts, names)
+    ours = {"name", "area", "floor", "zone"}  # _home_slot_lists: the household's own names
+    for name in names - ours:
+        slot = local_lists.get(name) or intents.slot_lists.get(name)
+        if isinstance(slot, WildcardSlotList):
+            return None
+        if isinstance(slot, TextSlotList):
+            for value in slot.values:
+                _expression_texts(value.text_in, texts, set())
+    engine = get_rbnf_engine(lang)
+    for number in range(0, 101):
+        texts += engine.format_number(number).text_by_ruleset.values()
+    return tuple(texts), frozenset(names)
+
+
+_HOME_VOCABULARY: dict[tuple[str, int], frozenset[str] | None] = {}
+
+
+def _could_be_home(text: str, lang: str, lists: Mapping[str, SlotList]) -> bool:
+    """Cheap and sound, as `_could_be_car` for the car: False only when the text holds a word (a
+    character, in Chinese and Japanese) that no home sentence, rule or list can consume."""
+    key = (lang, id(lists))
+    if key not in _HOME_VOCABULARY:
+        found = _home_template_texts(lang)
+        if found is None:
+            _HOME_VOCABULARY[key] = None
+        else:
+            texts = list(found[0])
+            for slot in lists.values():
+                if isinstance(slot, TextSlotList):
+                    for value in slot.values:
+                        _expression_texts(value.text_in, texts, set())
+            if lang == "en":
+                words = (w for t in texts for w in _EN_TOKEN.findall(t.casefold().replace("-", " ")))
+                _HOME_VOCABULARY[key] = frozenset(w.removesuffix("'s") for w in words)
+            else:
+                _HOME_VOCABULARY[key] = frozenset(ch for t in texts for ch in t.casefold())
+    vocabulary = _HOME_VOCABULARY[key]
+    if vocabulary is None:
+        return True
+    if lang == "en":
+        return all(_pieced(w.removesuffix("'s"), vocabulary) for w in _EN_TOKEN.findall(text.replace("-", " ")))
+    return all(ch in vocabulary or ch.isascii() or not ch.isalnum() for ch in text)
+
+
+def _pieced(word: str, vocabulary: frozenset[str]) -> bool:
+    """Whether the word is one of the vocabulary's or glued from them, as a template glues "fan[s]"."""
+    if word in vocabulary:
+        return True
+    reachable = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        reachable[end] = any(reachable[start] and word[start:end] in vocabulary for start in range(end))
+    return reachable[-1]
+
+
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _QUOTES = str.maketrans(
@@ -493,7 +576,8 @@ _ZH_SEAT_PEOPLE = re.compile(
 _JA_CHAU = re.compile(
     r"(?<=[\u3040-\u30ff\u4e00-\u9fff])(ち|じ)ゃ(?:って|え)(?=$|[、。,，!?！？\s]|ください|下さい|くれ|ほしい)"
 )
-_JA_IMPERATIVE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])ろ(?=$|[、。,，!?！？\s])")
+# Only after a verb stem ("開けろ", "閉めろ", "しろ"): "後ろ", "うしろ", "ところ" stay.
+_JA_IMPERATIVE = re.compile(r"(?<=[えけげせぜてでねへべぺめれしじき])(?<!うし)ろ(?=$|[、。,，!?！？\s])")
 _JA_TOITE = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])(と|ど)いて(?=$|[、。,，!?！？\s]|お願い|ください|下さい)")
 _EN_NUMBER = (
     r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
@@ -608,6 +692,14 @@ def cjk_number(numeral: str) -> int | None:
     return total + (digit or 0)
 
 
+_CJK_MIXED = re.compile(r"([一二两三四五六七八九]?十)([1-9])(?!\d)")
+
+
+def _mixed(match: re.Match[str]) -> str:
+    tens = cjk_number(match.group(1))
+    return match.group(0) if tens is None else str(tens + int(match.group(2)))
+
+
 def _half(match: re.Match[str]) -> str:
     number = cjk_number(match.group(1))
     return match.group(0) if number is None else f"{number}.5{match.group(2)}"
@@ -631,6 +723,7 @@ def normalize_text(text: str, lang: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     if lang != "en":
         text = _CJK_SPACE.sub("", text)
+        text = _CJK_MIXED.sub(_mixed, text)  # "二十2度": the tens in words, the units in digits
         text = _CJK_POINT.sub(_point, _CJK_HALF.sub(_half, text))
         text = text.replace("百分之百", "百分之一百")
         if lang == "zh-CN":
@@ -750,6 +843,12 @@ class Understander:
         # The whole as one request first, then the pieces between joints (templates where they can),
         # and only then the whole as several requests with no joint between them.
         read = self._read_frames(text, lang, clauses=False)
+        if read and all(isinstance(c, HomeCommand) for c in read) and _JOINTS[lang].search(text):
+            # "锁车，然后把前门也锁上": the home's lock and the car's, not the home's alone
+            pieces = self._split(text, lang, memo, home=True, frames=True)
+            named = [c for c in pieces.commands if isinstance(c, Command)] if pieces is not None else []
+            if pieces is not None and any(not c.intent.startswith("Follow") for c in named):
+                return pieces
         if read:
             return Understanding(_settled(read))
         pieces = self._split(text, lang, memo, home=True, frames=True)
@@ -857,6 +956,8 @@ class Understander:
         plainest = _without(_HOME_SKIP_WORDS.get(lang), _without(_POLITENESS.get(lang), text, lang), lang)
         if lang == "zh-CN":
             plainest = _ZH_PARTICLES.sub("", plainest) or plainest
+        if not _could_be_home(plainest, lang, lists):
+            return None  # a word no home sentence can take ("it's getting loud"): skip the large matching
         candidates = [c for c in dict.fromkeys((plainest, plain, text)) if c]
         result = None
         for candidate in candidates:

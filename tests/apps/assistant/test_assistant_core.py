@@ -252,6 +252,10 @@ def test_understander_names_the_problem() -> None:
         ("助手席のシートヒーターをつけてあげて", "ja", "助手席のシートヒーターをつけて"),
         ("温度を あげて", "ja", "温度をあげて"),  # "あげて" alone is "raise", not politeness
         ("トランクを開けろ", "ja", "トランクを開けて"),
+        ("24度、後ろ", "ja", "24度、後ろ"),  # "後ろ" is no imperative
+        ("シートヒーターを切っちゃって", "ja", "シートヒーターを切って"),
+        ("温度调到二十2度", "zh-CN", "温度调到22度"),
+        ("给后座的乘客开到二十五度", "zh-CN", "给后座开到二十五度"),
         ("窓を閉めてもらってもいいですか？", "ja", "窓を閉めて"),
         ("ｴｱｺﾝをつけて", "ja", "エアコンをつけて"),
     ],
@@ -518,3 +522,36 @@ def test_the_car_prefilter_never_turns_away_a_template_sentence(lang: str, home_
     turned_away = [s for s in sentences if not _could_be_car(s.casefold(), lang)]
     assert not turned_away, turned_away[:10]
     assert not _could_be_car(home_request, lang)  # a home request skips the car templates
+
+
+@pytest.mark.parametrize(
+    ("lang", "car_piece"),
+    [("en", "it's getting loud"), ("zh-CN", "有点闷"), ("ja", "ちょっと暑い")],
+)
+def test_the_home_prefilter_never_turns_away_a_home_sentence(lang: str, car_piece: str) -> None:
+    """_could_be_home skips the (large) home matching when a word (a character in Chinese and
+    Japanese) belongs to no home sentence, rule or list; it must let through every sentence the
+    home templates can produce with the household's names (sampled here)."""
+    import itertools
+
+    from hassil.sample import sample_intents
+
+    from renkei.apps.assistant.understanding import (
+        DEFAULT_HOME_AREAS,
+        DEFAULT_HOME_DEVICES,
+        _could_be_home,
+        _fits_language,
+        _home_slot_lists,
+        load_home_intents,
+    )
+
+    intents = load_home_intents(lang)
+    assert intents is not None
+    devices = [d for d in DEFAULT_HOME_DEVICES if _fits_language(d.name, lang)]
+    lists = _home_slot_lists(lang, devices, DEFAULT_HOME_AREAS[lang])
+    samples = sample_intents(intents, slot_lists=lists, max_sentences_per_intent=300, language=lang)
+    sentences = [text for _, text in itertools.islice(samples, 8000)]
+    assert len(sentences) > 300
+    turned_away = [s for s in sentences if not _could_be_home(s.casefold(), lang, lists)]
+    assert not turned_away, turned_away[:10]
+    assert not _could_be_home(car_piece, lang, lists)  # a car complaint skips the home templates
