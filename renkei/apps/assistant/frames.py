@@ -105,7 +105,7 @@ _EN: dict[str, str] = {
     "quit": "act:stop", "full power": "act:max", "toastier": "act:warm", "did i": "query:",
     "did you": "query:", "have you": "query:", "did": "query:", "who": "query:", "why": "query:",
      "where": "query:", "which": "query:", "whose": "query:",
-    "yesterday": "query:", "have i": "query:", "heated": "thing:seat_heating", "secure": "act:lock",
+    "yesterday": "past:", "have i": "query:", "heated": "thing:seat_heating", "secure": "act:lock",
     "bump": "act:up", "behind me": "unsure:", "next to me": "unsure:", "beside me": "unsure:",
     "noisy": "complaint:loud", "low": "lvl:low", "medium": "lvl:mid", "mid": "lvl:mid",
     "high": "lvl:high", "a couple": "num:2", "a couple of": "num:2", "couple of": "num:2",
@@ -153,7 +153,14 @@ _EN: dict[str, str] = {
     "nauseous": "aside:", "allergies": "aside:", "pollen": "aside:", "bugs": "aside:", "traffic": "aside:",
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
-    "unless": "neg:", "out there": "thing:outside", "can't see the road": "aside:",
+    "unless": "neg:", "fine": "neg:", "i'm ok": "neg:", "i'm good": "neg:", "was": "past:", "were": "past:",
+    "last night": "past:", "last time": "past:", "i opened": "past:", "i closed": "past:", "i turned": "past:",
+    "i switched": "past:", "i locked": "past:", "i unlocked": "past:", "someone": "past:", "somebody": "past:",
+    "coming": "aside:", "on her way": "aside:", "on his way": "aside:", "arriving": "aside:", "picking up": "aside:",
+    "my wife": "person:", "my husband": "person:", "my partner": "person:", "my son": "person:",
+    "my daughter": "person:", "my kid": "person:", "my friend": "person:", "my mom": "person:",
+    "my dad": "person:", "my girlfriend": "person:", "my boyfriend": "person:", "my mother": "person:",
+    "my father": "person:", "my colleague": "person:", "my boss": "person:", "out there": "thing:outside", "can't see the road": "aside:",
     "both of us": "zone:row_here", "the two of us": "zone:row_here", "the other side": "zone:other",
     "other side": "zone:other", "the other seat": "zone:other",
     "destination": "act:go", "juice": "thing:battery",
@@ -502,6 +509,8 @@ _MARKS = frozenset(
         "unsure",
         "nope",
         "instead",
+        "past",
+        "person",
     }
 )
 # Words that add nothing to a bare follow-up ("can you make it a little bit higher please").
@@ -877,8 +886,11 @@ class FrameReader:
             return False
         f = self.frame(text)
         kinds = {h.kind for h in f.hits}
-        context = {"aside", "place", "bit", "thing", "zone", "haze", "num"}  # "the kids are asleep", "快到家了"
+        context = {"aside", "place", "bit", "thing", "zone", "haze", "num", "person", "past"}  # "快到家了"
         said = "aside" in kinds or "haze" in kinds  # "it's really foggy" beside "fog lights on"
+        if "person" in kinds:
+            # "my wife is cold, warm up the passenger side": about someone we cannot place, a reason
+            said, context = True, context | {"complaint"}
         # "电量快没了": how low the battery is only sets the scene for "导航去最近的充电站"
         return said and kinds <= context and set(f.things) <= {"outside", "inside", "car", "battery"}
 
@@ -1011,8 +1023,8 @@ class FrameReader:
             return questions
         if "state" in f.marks and _answers_state(f):
             f.marks.discard("state")  # "the trunk's still open, close it": the state is the reason
-        if "state" in f.marks or "unsure" in f.marks:
-            return None  # "the AC is off": how things are; "behind me": a seat we cannot place
+        if "state" in f.marks or f.marks & {"unsure", "past", "person"}:
+            return None  # "the AC is off", "it was cold": how things are; "behind me": a seat we cannot place
         if "query" in f.marks and [a for a in f.acts if a not in ("set", "go")]:
             return None  # "how do I open the trunk" asks, it does not request
         things = _uniq(f.things)
