@@ -153,7 +153,13 @@ _EN: dict[str, str] = {
     "nauseous": "aside:", "allergies": "aside:", "pollen": "aside:", "bugs": "aside:", "traffic": "aside:",
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
-    "unless": "neg:", "fine": "neg:", "i'm ok": "neg:", "i'm good": "neg:", "was": "past:", "were": "past:",
+    "unless": "neg:", "a bit warm": "complaint:hot", "a little warm": "complaint:hot", "bit warm": "complaint:hot",
+    "kind of warm": "complaint:hot", "pretty warm": "complaint:hot", "quite warm": "complaint:hot",
+    "really warm": "complaint:hot", "very warm": "complaint:hot", "getting warm": "complaint:hot",
+    "is warm": "complaint:hot", "'s warm": "complaint:hot", "feels warm": "complaint:hot",
+    "a bit cool": "complaint:cold", "a little cool": "complaint:cold", "getting cool": "complaint:cold",
+    "too cool": "complaint:cold", "for some air": "aside:", "for some fresh air": "aside:", "for air": "aside:",
+    "fine": "neg:", "i'm ok": "neg:", "i'm good": "neg:", "was": "past:", "were": "past:",
     "last night": "past:", "last time": "past:", "i opened": "past:", "i closed": "past:", "i turned": "past:",
     "i switched": "past:", "i locked": "past:", "i unlocked": "past:", "someone": "past:", "somebody": "past:",
     "coming": "aside:", "on her way": "aside:", "on his way": "aside:", "arriving": "aside:", "picking up": "aside:",
@@ -321,6 +327,8 @@ _ZH: dict[str, str] = {
     "没电了": "aside:", "电不多了": "aside:", "电量低": "aside:", "充满": "thing:charging",
     "充满电": "thing:charging", "太亮": "aside:", "太暗": "aside:", "刺眼": "aside:", "太刺眼": "aside:",
     "下车": "aside:", "要下车": "aside:", "天黑": "aside:", "天黑了": "aside:",
+    "关小": "act:down", "开大": "act:up", "开小": "act:down", "到满": "full:", "满电": "full:", "满": "full:",
+    "在哪": "act:go", "在哪里": "act:go", "在哪儿": "act:go",
     "我说的是": "same:", "我是说": "same:", "我指的是": "same:", "不是": "aside:", "开着吧": "act:on",
     "还是开着": "act:on", "关回去": "act:off", "回家路上": "filler:", "回家的路上": "filler:",
     "到家之前": "filler:", "回家之前": "filler:", "回家前": "filler:", "到家前": "filler:",
@@ -409,7 +417,7 @@ _JA: dict[str, str] = {
     "曇": "complaint:fog", "くもって": "complaint:fog", "見えない": "complaint:blind",
     "曇り": "complaint:fog", "きつい": "complaint:strong", "強すぎ": "complaint:strong",
     "弱すぎ": "complaint:weak", "何度": "query:", "どうやって": "query:", "誰": "query:",
-    "なぜ": "query:", "どうして": "query:", "なんで": "query:", "いつ": "query:", "どこ": "query:",
+    "なぜ": "query:", "どうして": "query:", "なんで": "query:", "いつ": "query:", "どこ": "act:go",
     "昨日": "query:", "開けた": "state:open", "閉めた": "state:closed", "つけた": "state:on",
     "消した": "state:off", "どうやったら": "query:", "どうすれば": "query:", "いくつ": "query:",
     "何キロ": "query:", "どのくらい": "query:", "どれくらい": "query:", "何パーセント": "query:",
@@ -467,6 +475,7 @@ _JA: dict[str, str] = {
     "私のところ以外": "except:mine", "僕以外": "except:mine", "俺以外": "except:mine",
     "運転席以外": "except:driver", "助手席以外": "except:passenger", "左側": "side:left", "右側": "side:right",
     "左の": "side:left", "右の": "side:right", "左": "side:left", "右": "side:right",
+    "上げ": "act:up", "下げ": "act:down", "満タン": "full:", "暖房": "thing:heat",
     "違う": "aside:", "ちがう": "aside:", "違います": "aside:", "じゃなくて": "aside:", "のほう": "same:",
     "の方": "same:", "帰る途中": "filler:", "帰り道": "filler:", "帰りに": "filler:",
     "焼け": "complaint:hot", "溶け": "complaint:hot", "真っ白": "complaint:fog", "効きすぎ": "complaint:strong",
@@ -1130,7 +1139,8 @@ class FrameReader:
                 return [self._cmd("Query", {"what": _QUERIES[where]}, f)]  # "outside temp"
         if "query" in f.marks and things == ["temperature"] and not acts and not zone and not f.numbers:
             return [self._cmd("Query", {"what": "cabin_temperature"}, f)]  # "这会儿车内温度几度"
-        if "query" in f.marks and set(acts) <= {"go"} and len(things) == 1 and things[0] in _QUERIES:
+        asked = "query" in f.marks or ("remaining" in f.marks and not acts and self.lang == "en")  # "range left?"
+        if asked and set(acts) <= {"go"} and len(things) == 1 and things[0] in _QUERIES:
             return [self._cmd("Query", {"what": _QUERIES[things[0]]}, f)]
         aside = any(h.kind == "aside" for h in f.hits)  # "電池やばいから…": the battery sets the scene
         if self.lang == "ja" and not acts and things == ["battery"] and not f.numbers and not aside:
@@ -1527,6 +1537,11 @@ class FrameReader:
     def _thing_window(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
         if neg or f.complaints:
             return None
+        if self.lang == "en" and re.search(r"\bcrack\b", f.text) and not act:
+            act = "open"  # "crack the back windows": open them a crack
+            f.marks.add("bit")
+        if self.lang == "zh-CN" and re.search(r"开(?:大|小)", f.text):
+            return None  # "窗户开大一点": wider than it is now, which no command says; not "raise it"
         if "both" in f.marks and not zone:
             if self.lang != "zh-CN" or not re.search(r"(?:窗|窗户|车窗)都", f.text) or "两" in f.text:
                 return None  # both of which? the speaker's row is a guess

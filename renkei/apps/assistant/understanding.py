@@ -1094,9 +1094,11 @@ def _bound(commands: list[Command | HomeCommand]) -> list[Command | HomeCommand]
     out: list[Command | HomeCommand] = []
     for cmd in commands:
         prev = out[-1] if out else None
+        # "the fan's too loud, turn it down": "it" is the fan, though "turn it down" alone is the volume
+        pronoun = isinstance(cmd, Command) and cmd.intent == "AdjustVolume" and _EN_IT_STEP.match(cmd.text) is not None
         if (
             isinstance(cmd, Command)
-            and cmd.intent == "FollowAdjust"
+            and (cmd.intent == "FollowAdjust" or pronoun)
             and cmd.slots.get("direction") in ("up", "down")
             and isinstance(prev, Command)
             and prev.intent in _ADJUSTED
@@ -1116,6 +1118,7 @@ def _bound(commands: list[Command | HomeCommand]) -> list[Command | HomeCommand]
     return [c for c in out if not (rear and _is_defroster(c, "front_defrost") and not _FRONT_WORDS.search(c.text))]
 
 
+_EN_IT_STEP = re.compile(r"(?:(?:can|could|would) you )?(?:please )?(?:turn|put|bring|knock) (?:it|them) (?:down|up)\b")
 _FRONT_WORDS = re.compile(r"前|フロント|front|windshield|windscreen|挡风")
 
 
