@@ -162,6 +162,7 @@ _EN: dict[str, str] = {
     "fine": "neg:", "i'm ok": "neg:", "i'm good": "neg:", "was": "past:", "were": "past:",
     "last night": "past:", "last time": "past:", "i opened": "past:", "i closed": "past:", "i turned": "past:",
     "i switched": "past:", "i locked": "past:", "i unlocked": "past:", "someone": "past:", "somebody": "past:",
+    "beating down": "aside:", "coming down": "aside:", "forgot": "aside:", "i forgot": "aside:",
     "coming": "aside:", "on her way": "aside:", "on his way": "aside:", "arriving": "aside:", "picking up": "aside:",
     "my wife": "person:", "my husband": "person:", "my partner": "person:", "my son": "person:",
     "my daughter": "person:", "my kid": "person:", "my friend": "person:", "my mom": "person:",
@@ -327,6 +328,8 @@ _ZH: dict[str, str] = {
     "没电了": "aside:", "电不多了": "aside:", "电量低": "aside:", "充满": "thing:charging",
     "充满电": "thing:charging", "太亮": "aside:", "太暗": "aside:", "刺眼": "aside:", "太刺眼": "aside:",
     "下车": "aside:", "要下车": "aside:", "天黑": "aside:", "天黑了": "aside:",
+    "旁边那个人": "zone:other", "旁边的人": "zone:other", "旁边那位": "zone:other", "旁边座位": "zone:other",
+    "旁边的座位": "zone:other", "旁边那个座位": "zone:other", "旁边那个人的": "zone:other", "旁边的人的": "zone:other",
     "关小": "act:down", "开大": "act:up", "开小": "act:down", "到满": "full:", "满电": "full:", "满": "full:",
     "在哪": "act:go", "在哪里": "act:go", "在哪儿": "act:go",
     "我说的是": "same:", "我是说": "same:", "我指的是": "same:", "不是": "aside:", "开着吧": "act:on",
@@ -475,6 +478,7 @@ _JA: dict[str, str] = {
     "私のところ以外": "except:mine", "僕以外": "except:mine", "俺以外": "except:mine",
     "運転席以外": "except:driver", "助手席以外": "except:passenger", "左側": "side:left", "右側": "side:right",
     "左の": "side:left", "右の": "side:right", "左": "side:left", "右": "side:right",
+    "隣の席": "zone:other", "隣の人": "zone:other", "隣の席の": "zone:other", "隣の人の": "zone:other",
     "上げ": "act:up", "下げ": "act:down", "満タン": "full:", "暖房": "thing:heat",
     "違う": "aside:", "ちがう": "aside:", "違います": "aside:", "じゃなくて": "aside:", "のほう": "same:",
     "の方": "same:", "帰る途中": "filler:", "帰り道": "filler:", "帰りに": "filler:",
@@ -629,6 +633,12 @@ _SWITCHES = frozenset(
 )
 _STEPPED = frozenset({"up", "down", "loud", "quiet", "forward", "backward"})
 _DEGREES_ASKED = re.compile(r"何度|几度|多少度")  # "リビングって今何度？": a room's temperature asked
+_ZONE_JOIN = re.compile(r"\band\b|&|^(?:的)?(?:和|跟|与|以及|还有|と|や|、)$")
+_ZONE_UNIONS = {
+    frozenset({"driver", "passenger"}): "front",
+    frozenset({"rear_left", "rear_right"}): "rear",
+    frozenset({"front", "rear"}): "all",
+}
 _LIGHTS = frozenset({"light", "ambient_light", "dome_light", "headlights", "high_beam", "hazard", "fog_lights"})
 _QUERIES = {"range": "range", "battery": "battery", "inside": "cabin_temperature", "outside": "outside_temperature"}
 _UP = {"up": "up", "down": "down", "max": "up", "min": "down", "loud": "up", "quiet": "down"}
@@ -841,7 +851,8 @@ class FrameReader:
                     out.excepted.append(hit.value)  # "every window except the driver's"
                     excepting = False
                     continue
-                if prev is not None and prev.kind == "zone" and re.search(r"\band\b|&", text[prev.end : hit.start]):
+                between = text[prev.end : hit.start] if prev is not None else ""
+                if prev is not None and prev.kind == "zone" and _ZONE_JOIN.search(between):
                     out.zone_joined = True  # "the driver and the rear": two zones, not one seat
                 out.zones.append(hit.value)
             elif hit.kind == "side":
@@ -994,6 +1005,12 @@ class FrameReader:
     def _zone(self, f: _Frame, *, seats: bool = True) -> dict[str, Any] | None:
         """The zone slot, {} for none said, None when two zones conflict."""
         zones = _uniq(z for z in f.zones if not (z == "mine" and len(set(f.zones)) > 1))
+        if f.zone_joined and len(set(f.zones)) == 2:
+            # "主驾和副驾", "我和副驾": the two together where they make a zone; "我" joined is no seat we know
+            union = _ZONE_UNIONS.get(frozenset(f.zones))
+            if union is None:
+                return None
+            zones = [union]
         sides = _uniq(f.sides)
         if len(sides) > 1 or (f.zone_joined and len(zones) > 1):
             return None
@@ -1327,7 +1344,9 @@ class FrameReader:
             return [self._cmd("AdjustTemperature", {"direction": "up" if act == "warm" else "down", **zone}, f)]
         if act in ("loud", "quiet") and not zone and not f.complaints:
             return [self._cmd("AdjustVolume", {"direction": "up" if act == "loud" else "down"}, f)]
-        if act in ("lock", "unlock") and zone.get("zone", "mine") in ("mine", "all"):
+        # not "lock" + words it cannot read, nor "lock" borrowed by an aside ("…, I forgot to")
+        read_all = self.lang != "en" or (self._nothing_else(f) and "aside" not in {h.kind for h in f.hits})
+        if act in ("lock", "unlock") and zone.get("zone", "mine") in ("mine", "all") and read_all:
             return [self._cmd("Lock", {"state": act}, f)]  # "把我这边的门锁打开": the car has one lock
         if act in ("mute", "unmute") and not zone and not f.complaints:
             return [self._cmd("Mute", {"state": act}, f)]  # "先给我静个音"
@@ -1561,8 +1580,8 @@ class FrameReader:
             return [self._cmd("SetWindow", {"percent": 10, **zone}, f)]
         if opening or closing:
             return [self._cmd("Window", {"state": "open" if opening else "close", **zone}, f)]
-        if not act and "too" in f.marks and zone:
-            return [self._cmd("FollowZone", {**zone, "thing": thing}, f)]
+        if not act and f.marks & {"too", "same"} and zone:
+            return [self._cmd("FollowZone", {**zone, "thing": thing}, f)]  # "make the back windows the same"
         return None
 
     def _thing_sunroof(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
