@@ -395,7 +395,7 @@ class Planner:
     async def _plan_Trunk(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         opening = cmd.slots.get("state") == "open"
         path = TRUNK.get(str(cmd.slots.get("trunk", "rear")), TRUNK["rear"])
-        return Plan({path: opening}, replies.say("trunk_open" if opening else "trunk_close", lang))
+        return Plan({path: opening}, replies.say("trunk_open" if opening else "trunk_close", lang), memory=cmd)
 
     async def _plan_SetAmbientColor(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         chosen = seats or self.seats_for(cmd.slots, seat, default=SEATS)
@@ -409,7 +409,7 @@ class Planner:
     async def _plan_Sunroof(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         state = str(cmd.slots.get("state", "OPEN"))
         key = {"OPEN": "sunroof_open", "CLOSE": "sunroof_close"}.get(state, "sunroof_tilt")
-        return Plan({SUNROOF: state}, replies.say(key, lang))
+        return Plan({SUNROOF: state}, replies.say(key, lang), memory=cmd)
 
     # -- media ---------------------------------------------------------------------------------
     async def _plan_SetVolume(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
@@ -565,6 +565,10 @@ class Planner:
             follow = Command("Switch", {"device": device, "state": act}, cmd.text)
         elif last.intent in ("SetFan", "AdjustFan") and act == "off":
             follow = Command("AdjustFan", {"direction": "off"}, cmd.text)
+        elif last.intent == "Sunroof" and act in ("open", "close"):
+            follow = Command("Sunroof", {"state": "OPEN" if opening else "CLOSE"}, cmd.text)  # "close it again"
+        elif last.intent == "Trunk" and act in ("open", "close"):
+            follow = Command("Trunk", {**last.slots, "state": act}, cmd.text)
         if follow is None:
             return Plan(refusal=replies.say("no_context", lang))
         return await self.plan(follow, seat, lang, convo, seats=convo.seats or None)
