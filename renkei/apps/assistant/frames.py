@@ -153,7 +153,11 @@ _EN: dict[str, str] = {
     "nauseous": "aside:", "allergies": "aside:", "pollen": "aside:", "bugs": "aside:", "traffic": "aside:",
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
-    "unless": "neg:", "a bit warm": "complaint:hot", "a little warm": "complaint:hot", "bit warm": "complaint:hot",
+    "unless": "neg:", "burning up": "complaint:hot", "baking": "complaint:hot", "melting": "complaint:hot",
+    "sweltering": "complaint:hot", "scorching": "complaint:hot", "sauna": "complaint:hot", "oven": "complaint:hot",
+    "sweaty": "complaint:hot", "muggy": "complaint:hot", "fridge": "complaint:cold", "icebox": "complaint:cold",
+    "shivering": "complaint:cold", "frozen": "complaint:cold", "nippy": "complaint:cold",
+    "a bit warm": "complaint:hot", "a little warm": "complaint:hot", "bit warm": "complaint:hot",
     "kind of warm": "complaint:hot", "pretty warm": "complaint:hot", "quite warm": "complaint:hot",
     "really warm": "complaint:hot", "very warm": "complaint:hot", "getting warm": "complaint:hot",
     "is warm": "complaint:hot", "'s warm": "complaint:hot", "feels warm": "complaint:hot",
@@ -328,6 +332,8 @@ _ZH: dict[str, str] = {
     "没电了": "aside:", "电不多了": "aside:", "电量低": "aside:", "充满": "thing:charging",
     "充满电": "thing:charging", "太亮": "aside:", "太暗": "aside:", "刺眼": "aside:", "太刺眼": "aside:",
     "下车": "aside:", "要下车": "aside:", "天黑": "aside:", "天黑了": "aside:",
+    "猛一点": "act:up", "猛点": "act:up", "落下来": "act:open", "落下": "act:open", "拉上": "act:close",
+    "拉开": "act:open",
     "旁边那个人": "zone:other", "旁边的人": "zone:other", "旁边那位": "zone:other", "旁边座位": "zone:other",
     "旁边的座位": "zone:other", "旁边那个座位": "zone:other", "旁边那个人的": "zone:other", "旁边的人的": "zone:other",
     "关小": "act:down", "开大": "act:up", "开小": "act:down", "到满": "full:", "满电": "full:", "满": "full:",
@@ -610,6 +616,18 @@ _LEVELS: dict[str, dict[str, float]] = {
     "seat_heating": {"low": 1, "mid": 2, "high": 3},
     "seat_ventilation": {"low": 1, "mid": 2, "high": 3},
 }
+_EN_ENSURE = re.compile(r"(?:please )?(?:make sure|ensure|be sure|check that|make certain) ")
+_ENSURED = {"on": "on", "off": "off", "open": "open", "closed": "close"}
+
+
+def _ensured(hit: Hit, text: str) -> Hit:
+    if hit.kind == "state" and hit.value in _ENSURED:
+        return Hit("act", _ENSURED[hit.value], hit.start, hit.end)
+    if hit.kind == "locked":
+        return Hit("act", "unlock" if "unlocked" in text[hit.start : hit.end] else "lock", hit.start, hit.end)
+    return hit
+
+
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
 _PAIR_JOINS = {"zh-CN": re.compile(r"(?:和|跟|与|及|以及|还有|、)"), "ja": re.compile(r"(?:と|や|、|も)")}
 _ZH_REAR_DOOR = re.compile(r"(?<![左右前排座面边])后(车)?门")
@@ -792,6 +810,9 @@ class FrameReader:
                 else h
                 for h in hits
             ]
+            if _EN_ENSURE.match(text):
+                # "make sure the doors are locked": the state wanted is the request
+                hits = [_ensured(h, text) for h in hits]
         seat_of_zone = False
         if self.lang == "ja":
             # "ボリューム2つ上げて": two steps up, not two of something
@@ -1019,8 +1040,9 @@ class FrameReader:
             side = sides[0]
             own = "driver" if side == "left" else "passenger"
             within = {"rear": f"rear_{side}", "rear_here": f"rear_{side}", "front": own, "all": side}
+            plural = self.lang == "en" and re.search(r"\b(?:windows|doors|seats)\b", f.text) is not None
             if not zones or zones == ["mine"]:
-                zones = [side if "both" in f.marks else own]
+                zones = [side if "both" in f.marks or plural else own]  # "the windows on the right"
             elif len(zones) == 1 and zones[0] in within:
                 zones = [within[zones[0]]]
             elif zones not in ([own], [f"rear_{side}"]):
@@ -1233,7 +1255,8 @@ class FrameReader:
         if "charging" in things:
             things = [t for t in things if t != "battery"]  # "バッテリー充電してる？"
         acts = [a for a in f.acts if a not in ("set", "go", "lock")]
-        if acts or f.numbers or "neg" in f.marks or f.zones or f.complaints:
+        zones = [z for z in f.zones if z != "all"]  # "are the doors all locked"
+        if acts or f.numbers or "neg" in f.marks or zones or f.complaints:
             return None
         asked = "query" in f.marks or self.lang != "en"  # "doors unlocked please" is a request
         if "locked" in f.marks and things in ([], ["door"]) and asked:
@@ -1631,7 +1654,7 @@ class FrameReader:
             aimed = f.aimed and act in ("up", "down", "loud", "quiet", "on")  # "turn the music down to 20"
             if unit in ("", "pct") and 0 <= value <= 100 and (act in ("", "set") or aimed):
                 return [self._cmd("SetVolume", {"percent": int(value)}, f)]
-            stepped = unit == "level" or (unit == "" and f.by and value <= 5)  # "volume up by two"
+            stepped = unit == "level" or (unit == "" and value <= 5 and self.lang == "en")  # "volume down two"
             if stepped and 1 <= value <= 5 and value == int(value) and act in _UP and act not in ("max", "min"):
                 steps = {"steps": int(value)} if value > 1 else {}  # "volume up two steps"
                 return [self._cmd("AdjustVolume", {"direction": _UP[act], **steps}, f)]
@@ -1696,7 +1719,7 @@ class FrameReader:
             return HomeCommand("HassClimateGetTemperature", where, f.text, self.lang)
         if "state" in f.marks and _answers_state(f):
             f.marks.discard("state")  # "浴室灯还亮着，关了它": the state is the reason
-        if f.marks & {"neg", "query", "state"} or f.complaints:
+        if f.marks & {"neg", "query", "state", "ask"} or f.complaints:  # "书房灯关了没" asks
             return None
         if not devices and f.shared:
             # "卧室的空调": the room makes it the home's; its car meaning is no thing of the home
