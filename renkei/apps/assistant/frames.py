@@ -153,7 +153,8 @@ _EN: dict[str, str] = {
     "nauseous": "aside:", "allergies": "aside:", "pollen": "aside:", "bugs": "aside:", "traffic": "aside:",
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
-    "unless": "neg:", "burning up": "complaint:hot", "baking": "complaint:hot", "melting": "complaint:hot",
+    "unless": "neg:", "going to": "act:go", "get going to": "act:go", "head over to": "act:go",
+    "off to": "act:go", "burning up": "complaint:hot", "baking": "complaint:hot", "melting": "complaint:hot",
     "sweltering": "complaint:hot", "scorching": "complaint:hot", "sauna": "complaint:hot", "oven": "complaint:hot",
     "sweaty": "complaint:hot", "muggy": "complaint:hot", "fridge": "complaint:cold", "icebox": "complaint:cold",
     "shivering": "complaint:cold", "frozen": "complaint:cold", "nippy": "complaint:cold",
@@ -603,6 +604,13 @@ _EN_EMPTY = frozenset(
         "them",
         "switch",
         "flip",
+        "let's",
+        "lets",
+        "let",
+        "maybe",
+        "perhaps",
+        "kindly",
+        "everything",
     ]
 )
 _CJK_EMPTY = frozenset("再更稍微一点些下吧啊呀了呢嘛哦啦请帮我给把往调をはがもにでとのねよなうくださいお願しっ")
@@ -1065,6 +1073,9 @@ class FrameReader:
         return {}
 
     def _car(self, f: _Frame) -> list[Any] | None:
+        felt = [c for c in f.complaints if c in ("hot", "cold")]
+        if self.lang == "en" and len(felt) > 1 and re.search(r",|\band\b", f.text):
+            return None  # "I'm cold and my seat is cold too": two complaints, read piece by piece
         if "ask" in f.marks and not [a for a in f.acts if a not in ("set", "go")]:
             f.marks.add("query")  # "外面冷吗": with no request in it, 吗 asks
         questions = self._question(f)

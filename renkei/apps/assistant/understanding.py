@@ -727,6 +727,7 @@ def normalize_text(text: str, lang: str) -> str:
         text = _CJK_POINT.sub(_point, _CJK_HALF.sub(_half, text))
         text = text.replace("百分之百", "百分之一百")
         if lang == "zh-CN":
+            text = text.replace("点儿", "点")  # "整点儿暖风", "大点儿声": the 儿 of the north changes nothing
             text = _ZH_SEAT_PEOPLE.sub(r"\1", text)  # "给后座的乘客开到25度": the people name their seats
     else:
         text = _EN_HALF.sub(r"\1 point five", text)
