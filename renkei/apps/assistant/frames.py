@@ -154,7 +154,7 @@ _EN: dict[str, str] = {
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
     "unless": "neg:", "going to": "act:go", "get going to": "act:go", "head over to": "act:go",
-    "off to": "act:go", "burning up": "complaint:hot", "baking": "complaint:hot", "melting": "complaint:hot",
+    "off to": "act:go", "limit": "thing:charge_limit", "speed limit": "aside:", "burning up": "complaint:hot", "baking": "complaint:hot", "melting": "complaint:hot",
     "sweltering": "complaint:hot", "scorching": "complaint:hot", "sauna": "complaint:hot", "oven": "complaint:hot",
     "sweaty": "complaint:hot", "muggy": "complaint:hot", "fridge": "complaint:cold", "icebox": "complaint:cold",
     "shivering": "complaint:cold", "frozen": "complaint:cold", "nippy": "complaint:cold",
@@ -638,6 +638,10 @@ def _ensured(hit: Hit, text: str) -> Hit:
 
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
 _PAIR_JOINS = {"zh-CN": re.compile(r"(?:和|跟|与|及|以及|还有|、)"), "ja": re.compile(r"(?:と|や|、|も)")}
+_ZH_BOTH_DEFROST = re.compile(r"前后(?:挡)?(除雾|除霜)")
+_JA_BOTH_DEFROST = re.compile(
+    r"(?:(?:前|フロント)[とも](?:後ろ|リア)[のも]?|前後の?)(?:曇り止め|デフロスター|デフォッガー|曇り取り)"
+)
 _ZH_REAR_DOOR = re.compile(r"(?<![左右前排座面边])后(车)?门")
 _ZH_ALL_BEFORE_VERB = re.compile(r"全(?=关|打开|降|升|摇|锁|解锁)")
 _MAX_WORDS = 24  # a longer piece is no terse request; refuse rather than guess at it
@@ -781,6 +785,10 @@ class FrameReader:
         elif self.lang == "zh-CN":
             text = _ZH_ALL_BEFORE_VERB.sub("全部", text)  # "车窗全关上": every window; "全开" stays fully open
             text = _ZH_REAR_DOOR.sub(r"后排\1门", text)  # "开一下后门": the rear doors
+            text = _ZH_BOTH_DEFROST.sub(r"前挡\1后\1", text)  # "前后除雾": the front and the rear one
+        elif self.lang == "ja":
+            # "前と後ろの曇り止め": both defrosters, said as one
+            text = _JA_BOTH_DEFROST.sub("フロントデフロスターとリアデフロスター", text)
         hits: list[Hit] = []
         for match in self._scan.finditer(text):
             if match.group("n") is not None:
@@ -802,7 +810,7 @@ class FrameReader:
                 for k, h in enumerate(hits)
                 if not (
                     h.kind == "act"
-                    and h.value == "on"
+                    and text[h.start : h.end] == "on"
                     and k + 1 < len(hits)
                     and hits[k + 1].kind == "zone"
                     and text[h.end : hits[k + 1].start].strip() in ("", "the")
@@ -963,7 +971,8 @@ class FrameReader:
         if f.at_home and not f.areas and not f.devices and "go" in f.acts:
             f.places.append("home")  # "带我回我家": the place, not a room of it
             f.at_home = False
-        if f.places == ["home"] and "go" not in f.acts and any(unit == "deg" for _, unit in f.numbers):
+        warmth = any(unit == "deg" or (unit == "" and 10 <= value <= 30) for value, unit in f.numbers)
+        if f.places == ["home"] and "go" not in f.acts and warmth:
             f.places, f.at_home = [], True  # "heat the house to 21 degrees": the home's climate
         if f.areas or f.devices or f.at_home:
             home = self._home(f)
@@ -1120,6 +1129,8 @@ class FrameReader:
             things.remove("light")  # "ambient light", "hazard lights": the other word names it
         if "key" in things:
             things = [t for t in things if t not in ("door", "car")]  # "ドアの鍵", "車の鍵": the lock
+        if zone.get("zone") == "all" and things in (["front_defrost"], ["rear_defrost"]):
+            things, zone = ["front_defrost", "rear_defrost"], {}  # "前と後ろの曇り止め": both of them
         for glass, device in (("rear_glass", "rear_defrost"), ("windshield", "front_defrost")):
             if glass in things and {"front_defrost", "rear_defrost"} & set(things):
                 # "リアガラス曇ってるから曇り止めつけて": the glass says which defroster
@@ -1755,7 +1766,8 @@ class FrameReader:
         if not devices:
             if not things and areas and (f.colors or {"dim", "bright"} & set(f.acts)):
                 things = ["light"]  # "客厅调成蓝色", "dim the living room": only lights take these
-            if not things and (areas or f.at_home) and any(unit == "deg" for _, unit in f.numbers):
+            warmth = any(unit == "deg" or (unit == "" and not areas and 10 <= v <= 30) for v, unit in f.numbers)
+            if not things and (areas or f.at_home) and warmth:
                 things = ["temperature"]  # "bedroom to 23 degrees": only a room's climate takes degrees
             if things == ["light"]:
                 domain = slots["domain"] = "light"
