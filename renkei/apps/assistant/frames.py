@@ -154,7 +154,8 @@ _EN: dict[str, str] = {
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
     "unless": "neg:", "going to": "act:go", "get going to": "act:go", "head over to": "act:go",
-    "off to": "act:go", "limit": "thing:charge_limit", "speed limit": "aside:", "burning up": "complaint:hot", "baking": "complaint:hot", "melting": "complaint:hot",
+    "off to": "act:go", "limit": "thing:charge_limit", "speed limit": "aside:", "burning up": "complaint:hot",
+    "baking": "complaint:hot", "melting": "complaint:hot",
     "sweltering": "complaint:hot", "scorching": "complaint:hot", "sauna": "complaint:hot", "oven": "complaint:hot",
     "sweaty": "complaint:hot", "muggy": "complaint:hot", "fridge": "complaint:cold", "icebox": "complaint:cold",
     "shivering": "complaint:cold", "frozen": "complaint:cold", "nippy": "complaint:cold",
@@ -333,6 +334,7 @@ _ZH: dict[str, str] = {
     "没电了": "aside:", "电不多了": "aside:", "电量低": "aside:", "充满": "thing:charging",
     "充满电": "thing:charging", "太亮": "aside:", "太暗": "aside:", "刺眼": "aside:", "太刺眼": "aside:",
     "下车": "aside:", "要下车": "aside:", "天黑": "aside:", "天黑了": "aside:",
+    "厘米": "len:", "公分": "len:", "毫米": "len:", "cm": "len:", "mm": "len:", "分钟": "len:", "秒": "len:",
     "猛一点": "act:up", "猛点": "act:up", "落下来": "act:open", "落下": "act:open", "拉上": "act:close",
     "拉开": "act:open",
     "旁边那个人": "zone:other", "旁边的人": "zone:other", "旁边那位": "zone:other", "旁边座位": "zone:other",
@@ -486,6 +488,7 @@ _JA: dict[str, str] = {
     "運転席以外": "except:driver", "助手席以外": "except:passenger", "左側": "side:left", "右側": "side:right",
     "左の": "side:left", "右の": "side:right", "左": "side:left", "右": "side:right",
     "隣の席": "zone:other", "隣の人": "zone:other", "隣の席の": "zone:other", "隣の人の": "zone:other",
+    "センチ": "len:", "cm": "len:", "ミリ": "len:", "mm": "len:", "分": "len:", "秒": "len:",
     "上げ": "act:up", "下げ": "act:down", "満タン": "full:", "暖房": "thing:heat",
     "違う": "aside:", "ちがう": "aside:", "違います": "aside:", "じゃなくて": "aside:", "のほう": "same:",
     "の方": "same:", "帰る途中": "filler:", "帰り道": "filler:", "帰りに": "filler:",
@@ -638,6 +641,19 @@ def _ensured(hit: Hit, text: str) -> Hit:
 
 _JA_TOO = re.compile(r"(?:側|の方|のほう|の)?も")
 _PAIR_JOINS = {"zh-CN": re.compile(r"(?:和|跟|与|及|以及|还有|、)"), "ja": re.compile(r"(?:と|や|、|も)")}
+# A fraction said of an opening: "三分之一" (zh: denominator first), "3分の1" (ja).
+_FRACTION = {
+    "zh-CN": re.compile(r"(?P<d>[二三四2-4])分之(?P<n>[一二三1-3])"),
+    "ja": re.compile(r"(?P<d>[二三四2-4])分の(?P<n>[一二三1-3])"),
+}
+_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+def _fraction_percent(match: re.Match[str]) -> str:
+    d, n = (int(_DIGIT.get(match.group(k), match.group(k))) for k in ("d", "n"))
+    return match.group(0) if n >= d else f"{round(100 * n / d)}%"
+
+
 _ZH_BOTH_DEFROST = re.compile(r"前后(?:挡)?(除雾|除霜)")
 _JA_BOTH_DEFROST = re.compile(
     r"(?:(?:前|フロント)[とも](?:後ろ|リア)[のも]?|前後の?)(?:曇り止め|デフロスター|デフォッガー|曇り取り)"
@@ -786,9 +802,11 @@ class FrameReader:
             text = _ZH_ALL_BEFORE_VERB.sub("全部", text)  # "车窗全关上": every window; "全开" stays fully open
             text = _ZH_REAR_DOOR.sub(r"后排\1门", text)  # "开一下后门": the rear doors
             text = _ZH_BOTH_DEFROST.sub(r"前挡\1后\1", text)  # "前后除雾": the front and the rear one
+            text = _FRACTION["zh-CN"].sub(_fraction_percent, text)  # "开三分之一": 33 %
         elif self.lang == "ja":
             # "前と後ろの曇り止め": both defrosters, said as one
             text = _JA_BOTH_DEFROST.sub("フロントデフロスターとリアデフロスター", text)
+            text = _FRACTION["ja"].sub(_fraction_percent, text)  # "3分の1開けて": 33 %
         hits: list[Hit] = []
         for match in self._scan.finditer(text):
             if match.group("n") is not None:
@@ -826,6 +844,9 @@ class FrameReader:
                 else h
                 for h in hits
             ]
+            # "we're going shopping": where we go, not "get it going"
+            progressive = re.compile(r"(?:'re|'m|\bare|\bam|\bis)\s*$")
+            hits = [h for h in hits if not (text[h.start : h.end] == "going" and progressive.search(text[: h.start]))]
             if _EN_ENSURE.match(text):
                 # "make sure the doors are locked": the state wanted is the request
                 hits = [_ensured(h, text) for h in hits]
@@ -857,7 +878,7 @@ class FrameReader:
             if hit.kind == "num":
                 amount = float(hit.value)
                 unit = ""
-                if nxt is not None and nxt.kind in ("deg", "pct", "level", "wari") and self._near(hit, nxt):
+                if nxt is not None and nxt.kind in ("deg", "pct", "level", "wari", "len") and self._near(hit, nxt):
                     unit = nxt.kind
                 third = hits[k + 2] if k + 2 < len(hits) else None
                 if nxt is not None and nxt.kind in ("more", "less") and third and third.kind in ("deg", "level"):
@@ -968,6 +989,8 @@ class FrameReader:
         if not text or len(text.split()) > _MAX_WORDS or len(text) > 200:
             return None
         f = self.frame(text)
+        if self.lang == "en" and _acts_around_a_joint(f):
+            return None  # "start charging and set the limit to 90": two requests, read piece by piece
         if f.at_home and not f.areas and not f.devices and "go" in f.acts:
             f.places.append("home")  # "带我回我家": the place, not a room of it
             f.at_home = False
@@ -1821,6 +1844,15 @@ class FrameReader:
         if domain == "lock" and act in ("unlock", "open"):
             return HomeCommand("HassTurnOff", slots, f.text, self.lang)
         return None
+
+
+def _acts_around_a_joint(f: _Frame) -> bool:
+    """Whether an action is said on both sides of a joint ("and", "then", a comma)."""
+    acts = [h.start for h in f.hits if h.kind == "act" and h.value != "go"]  # "time to go home, navigate there"
+    return any(
+        any(a < joint.start() for a in acts) and any(a >= joint.end() for a in acts)
+        for joint in re.finditer(r",|\band\b|\bthen\b", f.text)
+    )
 
 
 def _answers_state(f: _Frame) -> bool:
