@@ -63,7 +63,9 @@ _JOINTS: dict[str, re.Pattern[str]] = {
 }
 # Verbs a second piece may leave out ("open the trunk and the hazards").
 _VERBS: dict[str, re.Pattern[str]] = {
-    "en": re.compile(r"\b(?:turn on|turn off|switch on|switch off|open|close|lock|unlock|start|stop)\b"),
+    "en": re.compile(
+        r"\b(?:turn on|turn off|switch on|switch off|open|close|lock|unlock|start|stop|defrost|defog|demist)\b"
+    ),
     "zh-CN": re.compile(r"(?:打开|关闭|关掉|关上|开启)"),
 }
 _ZH_PARTICLES = re.compile(r"[吧啊呀哈嘛哦啦了呢呗哟喽噢]+$")
