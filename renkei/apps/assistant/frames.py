@@ -154,7 +154,11 @@ _EN: dict[str, str] = {
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
     "unless": "neg:", "going to": "act:go", "get going to": "act:go", "head over to": "act:go",
-    "off to": "act:go", "limit": "thing:charge_limit", "speed limit": "aside:", "burning up": "complaint:hot",
+    "off to": "act:go", "how's": "query:", "how is": "query:", "will we make it": "reach:",
+    "will i make it": "reach:", "can we make it": "reach:", "can i make it": "reach:", "could we make it": "reach:",
+    "would we make it": "reach:", "will the car make it": "reach:", "will it make it": "reach:",
+    "on this charge": "filler:", "with this charge": "filler:", "on the current charge": "filler:",
+    "limit": "thing:charge_limit", "speed limit": "aside:", "burning up": "complaint:hot",
     "baking": "complaint:hot", "melting": "complaint:hot",
     "sweltering": "complaint:hot", "scorching": "complaint:hot", "sauna": "complaint:hot", "oven": "complaint:hot",
     "sweaty": "complaint:hot", "muggy": "complaint:hot", "fridge": "complaint:cold", "icebox": "complaint:cold",
@@ -535,6 +539,7 @@ _MARKS = frozenset(
         "instead",
         "past",
         "person",
+        "reach",
     }
 )
 # Words that add nothing to a bare follow-up ("can you make it a little bit higher please").
@@ -1081,6 +1086,8 @@ class FrameReader:
             own = "driver" if side == "left" else "passenger"
             within = {"rear": f"rear_{side}", "rear_here": f"rear_{side}", "front": own, "all": side}
             plural = self.lang == "en" and re.search(r"\b(?:windows|doors|seats)\b", f.text) is not None
+            if "rear" in zones and own in zones:
+                zones = ["rear"]  # "back seat passenger on the right"
             if not zones or zones == ["mine"]:
                 zones = [side if "both" in f.marks or plural else own]  # "the windows on the right"
             elif len(zones) == 1 and zones[0] in within:
@@ -1113,6 +1120,8 @@ class FrameReader:
         questions = self._question(f)
         if questions is not None:
             return questions
+        if "reach" in f.marks and set(f.acts) <= {"set", "go"} and set(f.things) <= {"car", "battery", "charging"}:
+            return [self._cmd("Query", {"what": "range"}, f)]  # "will we make it to the airport"
         if "state" in f.marks and _answers_state(f):
             f.marks.discard("state")  # "the trunk's still open, close it": the state is the reason
         if "state" in f.marks or f.marks & {"unsure", "past", "person"}:
@@ -1135,6 +1144,9 @@ class FrameReader:
         if not zone and self.lang == "en" and re.search(r"\bwindows\b", f.text) and "thing" in {h.kind for h in f.hits}:
             zone = {"zone": "all"}  # "close the windows": every window, as the templates read it
         # Derived things: words that together name one ("seat" + "warm" = seat heating).
+        behind = {"driver": "rear_left", "passenger": "rear_right"} | {z: z for z in ("rear_left", "rear_right")}
+        if things == ["rear_glass"] and zone.get("zone") in behind and self.lang == "en":
+            things, zone = ["window"], {**zone, "zone": behind[zone["zone"]]}  # "driver's side rear window"
         seated = "seat" in things or f.seat_zone  # "ventilation for both front seats" is the seats'
         for word, seat_thing, cabin_thing in (
             ("ventilation", "seat_ventilation", "fan"),
