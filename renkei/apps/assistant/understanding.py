@@ -951,6 +951,7 @@ class Understander:
             # Home Assistant's Japanese sentences write the verb in kanji only.
             text = text.replace("つけて", "点けて").replace("付けて", "点けて")
         # "the lights at home", "家里客厅的灯": every device here is at home; saying so adds nothing.
+        said_home = _AT_HOME[lang].search(text) is not None or (lang != "en" and "家" in text)
         text = _AT_HOME[lang].sub(" " if lang == "en" else "", text).strip()
         # Without anybody's politeness first (the likeliest to match), then Home Assistant's own
         # skip words only, then what was said.
@@ -983,6 +984,9 @@ class Understander:
                 slots.setdefault("domain", device.domain)
                 if device.entity_id:
                     slots["entity_id"] = device.entity_id
+        unplaced = not (said_home or slots.get("area") or slots.get("name"))
+        if lang != "en" and result.intent.name == "HassClimateSetTemperature" and unplaced:
+            return None  # "温度调到35度" in the car: the car's out of range, not the home's thermostat
         return HomeCommand(result.intent.name, _plain(slots), text, lang)
 
     # -- several requests in one sentence --------------------------------------------

@@ -163,6 +163,8 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("窗户两个都开一半", "zh-CN"),  # two windows, but which two?
         ("书房灯关了没", "zh-CN"),  # "…没" asks whether; it turns nothing off
         ("座椅往前挪五厘米", "zh-CN"),  # five centimetres are no five steps
+        ("温度调到35度", "zh-CN"),  # the car's range ends at 32; no home thermostat was named
+        ("温度を35度に", "ja"),
         ("10分後にエアコンつけて", "ja"),  # in ten minutes, which no command does: not now
         ("窗户开大一点", "zh-CN"),  # wider than now, which no command says: not "raise it"
         ("風を強く弱く", "ja"),
