@@ -1130,7 +1130,8 @@ class FrameReader:
             return None  # "how do I open the trunk" asks, it does not request
         things = _uniq(f.things)
         acts = _uniq(a for a in f.acts if a != "set")
-        if things and acts and set(f.complaints) <= {"hot", "cold"}:
+        steered = things or (self.lang == "en" and set(acts) <= {"warm", "cool"})  # "it's hot, cool it down"
+        if steered and acts and set(f.complaints) <= {"hot", "cold"}:
             f.complaints = []  # "暑いし風を強めて": the heat is the reason, the request says what to do
         if not acts and ("more" in f.marks) != ("less" in f.marks) and "query" not in f.marks:
             acts = ["up" if "more" in f.marks else "down"]  # "more air", "风をもっと"; beside a verb only stress
