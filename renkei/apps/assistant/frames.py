@@ -339,6 +339,7 @@ _ZH: dict[str, str] = {
     "充满电": "thing:charging", "太亮": "aside:", "太暗": "aside:", "刺眼": "aside:", "太刺眼": "aside:",
     "下车": "aside:", "要下车": "aside:", "天黑": "aside:", "天黑了": "aside:",
     "厘米": "len:", "公分": "len:", "毫米": "len:", "cm": "len:", "mm": "len:", "分钟": "len:", "秒": "len:",
+    "是不是": "query:", "有没有": "query:",
     "猛一点": "act:up", "猛点": "act:up", "落下来": "act:open", "落下": "act:open", "拉上": "act:close",
     "拉开": "act:open",
     "旁边那个人": "zone:other", "旁边的人": "zone:other", "旁边那位": "zone:other", "旁边座位": "zone:other",
@@ -493,6 +494,7 @@ _JA: dict[str, str] = {
     "左の": "side:left", "右の": "side:right", "左": "side:left", "右": "side:right",
     "隣の席": "zone:other", "隣の人": "zone:other", "隣の席の": "zone:other", "隣の人の": "zone:other",
     "センチ": "len:", "cm": "len:", "ミリ": "len:", "mm": "len:", "分": "len:", "秒": "len:",
+    "終わった": "query:", "終わってる": "query:", "完了した": "query:",
     "上げ": "act:up", "下げ": "act:down", "満タン": "full:", "暖房": "thing:heat",
     "違う": "aside:", "ちがう": "aside:", "違います": "aside:", "じゃなくて": "aside:", "のほう": "same:",
     "の方": "same:", "帰る途中": "filler:", "帰り道": "filler:", "帰りに": "filler:",
@@ -1317,7 +1319,8 @@ class FrameReader:
         if acts or f.numbers or "neg" in f.marks or zones or f.complaints:
             return None
         asked = "query" in f.marks or self.lang != "en"  # "doors unlocked please" is a request
-        if "locked" in f.marks and things in ([], ["door"]) and asked:
+        locking = self.lang != "en" and "query" in f.marks and "lock" in f.acts  # "车门是不是都锁了"
+        if ("locked" in f.marks or locking) and things in ([], ["door"]) and asked:
             return [self._cmd("Query", {"what": "doors"}, f)]
         if things in (["charging"], ["charge_limit"]) and "query" in f.marks:
             what = "battery" if "remaining" in f.marks else "charging"
