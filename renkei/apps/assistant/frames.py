@@ -154,7 +154,10 @@ _EN: dict[str, str] = {
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
     "unless": "neg:", "going to": "act:go", "get going to": "act:go", "head over to": "act:go",
-    "off to": "act:go", "how's": "query:", "how is": "query:", "will we make it": "reach:",
+    "off to": "act:go", "how's": "query:", "how is": "query:", "hour": "aside:", "an hour": "aside:",
+    "we'll be back": "aside:", "be right back": "aside:", "i left": "past:", "bag": "aside:", "phone": "aside:",
+    "wallet": "aside:", "keys": "aside:", "jacket": "aside:", "coat": "aside:", "podcast": "aside:",
+    "will we make it": "reach:",
     "will i make it": "reach:", "can we make it": "reach:", "can i make it": "reach:", "could we make it": "reach:",
     "would we make it": "reach:", "will the car make it": "reach:", "will it make it": "reach:",
     "on this charge": "filler:", "with this charge": "filler:", "on the current charge": "filler:",
@@ -973,7 +976,9 @@ class FrameReader:
         f = self.frame(text)
         kinds = {h.kind for h in f.hits}
         context = {"aside", "place", "bit", "thing", "zone", "haze", "num", "person", "past"}  # "快到家了"
-        said = "aside" in kinds or "haze" in kinds  # "it's really foggy" beside "fog lights on"
+        said = bool({"aside", "haze", "past"} & kinds)  # "it's really foggy" beside "fog lights on"
+        if self.lang == "en" and "state" in kinds and kinds <= {"state", "thing", "zone", "filler"}:
+            return True  # "close the windows, the AC is on": how a thing is, the reason beside a request
         if "person" in kinds:
             # "my wife is cold, warm up the passenger side": about someone we cannot place, a reason
             said, context = True, context | {"complaint"}
@@ -1548,7 +1553,9 @@ class FrameReader:
             return None
         # Fresh air on = recirculation off.
         on = (act in ("on", "open", "")) != neg
-        return [self._cmd("Switch", {"device": "recirculation", "state": "off" if on else "on"}, f)]
+        # "I need some fresh air" alone asks for it; beside "open the window" it is the reason
+        felt = {"complaint": True} if not act and self.lang == "en" else {}
+        return [self._cmd("Switch", {"device": "recirculation", "state": "off" if on else "on", **felt}, f)]
 
     def _thing_switch(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
         if thing == "ac" and number is not None and act in ("", "on") and not neg and not f.complaints:
@@ -1882,7 +1889,13 @@ def _answers_state(f: _Frame) -> bool:
         "open": {"close", "up", "off"},
         "closed": {"open", "down", "on"},
     }
-    return len(states) == 1 and len(acts) == 1 and acts[0] in undo.get(states[0], set()) and "query" not in f.marks
+    # said first, then undone ("the light's still on, turn it off"); not a verb borrowed from the
+    # request before it ("close the windows, the AC is on" is no "close the AC")
+    said_first = max((h.start for h in f.hits if h.kind == "state"), default=0) < min(
+        (h.start for h in f.hits if h.kind == "act" and h.value != "set"), default=0
+    )
+    undone = len(states) == 1 and len(acts) == 1 and acts[0] in undo.get(states[0], set())
+    return undone and said_first and "query" not in f.marks
 
 
 def _home_temperature_asked_impl(f: _Frame, areas: list[str], devices: list[str], domains: Mapping[str, str]) -> bool:

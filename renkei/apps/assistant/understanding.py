@@ -1020,6 +1020,9 @@ class Understander:
                 return []
             if (i, verb) in memo_verb:
                 return memo_verb[(i, verb)]
+            given = verb
+            if lang == "en" and _EN_SUBJECT.match(text[cuts[i][1] :].lstrip()):
+                verb = ""  # "open the window, I need some fresh air": a clause of its own borrows no verb
             found: list[Command | HomeCommand] | None = None
             # Shortest piece first (most joints join commands); one request spans a few joints at most.
             for j in range(i + 1, min(len(cuts), i + 1 + MAX_PIECE_JOINTS)):
@@ -1052,7 +1055,7 @@ class Understander:
                 if rest is not None:
                     found = [*read, *rest]
                     break
-            memo_verb[(i, verb)] = found
+            memo_verb[(i, given)] = found
             return found
 
         commands = solve(0, "")
@@ -1125,6 +1128,7 @@ def _bound(commands: list[Command | HomeCommand]) -> list[Command | HomeCommand]
     return [c for c in out if not (rear and _is_defroster(c, "front_defrost") and not _FRONT_WORDS.search(c.text))]
 
 
+_EN_SUBJECT = re.compile(r"(?:i|we|i'm|we're|i've|we've|it's|it is|they|he|she|there's)\b")
 _EN_IT_STEP = re.compile(r"(?:(?:can|could|would) you )?(?:please )?(?:turn|put|bring|knock) (?:it|them) (?:down|up)\b")
 _FRONT_WORDS = re.compile(r"前|フロント|front|windshield|windscreen|挡风")
 
