@@ -153,11 +153,13 @@ _EN: dict[str, str] = {
     "nauseous": "aside:", "allergies": "aside:", "pollen": "aside:", "bugs": "aside:", "traffic": "aside:",
     "traffic jam": "aside:", "parked": "aside:", "parking": "aside:", "waiting": "aside:", "nice day": "aside:",
     "beautiful day": "aside:", "lovely day": "aside:", "weather": "aside:", "baby": "aside:", "the dog": "aside:",
-    "unless": "neg:", "going to": "act:go", "get going to": "act:go", "head over to": "act:go",
+    "unless": "stop:", "going to": "act:go", "get going to": "act:go", "head over to": "act:go",
     "off to": "act:go", "how's": "query:", "how is": "query:", "hour": "aside:", "an hour": "aside:",
     "we'll be back": "aside:", "be right back": "aside:", "i left": "past:", "bag": "aside:", "phone": "aside:",
     "wallet": "aside:", "keys": "aside:", "jacket": "aside:", "coat": "aside:", "podcast": "aside:",
-    "will we make it": "reach:",
+    "will we make it": "reach:", "my back": "zone:mine", "hurts": "aside:", "sore": "aside:", "aches": "aside:",
+    "isn't": "neg:", "aren't": "neg:", "doesn't": "neg:", "won't": "neg:", "isn't working": "neg:",
+    "not working": "neg:", "doesn't work": "neg:", "stopped working": "neg:", "broken": "neg:",
     "will i make it": "reach:", "can we make it": "reach:", "can i make it": "reach:", "could we make it": "reach:",
     "would we make it": "reach:", "will the car make it": "reach:", "will it make it": "reach:",
     "on this charge": "filler:", "with this charge": "filler:", "on the current charge": "filler:",
@@ -204,8 +206,8 @@ _EN: dict[str, str] = {
     "except for me": "except:mine", "but me": "except:mine", "but not me": "except:mine",
     "except mine": "except:mine", "except for mine": "except:mine", "but mine": "except:mine",
     "but not mine": "except:mine", "instead": "instead:",
-    "ignore": "neg:", "disregard": "neg:", "instructions": "neg:", "pretend": "neg:", "override": "neg:",
-    "system prompt": "neg:", "jailbreak": "neg:",
+    "ignore": "stop:", "disregard": "stop:", "instructions": "stop:", "pretend": "stop:", "override": "stop:",
+    "system prompt": "stop:", "jailbreak": "stop:",
 }
 # fmt: on
 # fmt: off
@@ -977,8 +979,9 @@ class FrameReader:
         kinds = {h.kind for h in f.hits}
         context = {"aside", "place", "bit", "thing", "zone", "haze", "num", "person", "past"}  # "快到家了"
         said = bool({"aside", "haze", "past"} & kinds)  # "it's really foggy" beside "fog lights on"
-        if self.lang == "en" and "state" in kinds and kinds <= {"state", "thing", "zone", "filler"}:
-            return True  # "close the windows, the AC is on": how a thing is, the reason beside a request
+        told = {"state", "aside", "neg", "past"}
+        if self.lang == "en" and told & kinds and kinds <= told | {"thing", "trunk", "zone", "filler", "bit"}:
+            return True  # "close the windows, the AC is on / isn't working": how a thing is, the reason
         if "person" in kinds:
             # "my wife is cold, warm up the passenger side": about someone we cannot place, a reason
             said, context = True, context | {"complaint"}
@@ -1001,6 +1004,8 @@ class FrameReader:
         if not text or len(text.split()) > _MAX_WORDS or len(text) > 200:
             return None
         f = self.frame(text)
+        if any(h.kind == "stop" for h in f.hits):
+            return None  # "ignore previous instructions …", "unless …": nothing here is read, nor set aside
         if self.lang == "en" and _acts_around_a_joint(f):
             return None  # "start charging and set the limit to 90": two requests, read piece by piece
         if f.at_home and not f.areas and not f.devices and "go" in f.acts:
