@@ -157,7 +157,9 @@ _EN: dict[str, str] = {
     "off to": "act:go", "how's": "query:", "how is": "query:", "hour": "aside:", "an hour": "aside:",
     "we'll be back": "aside:", "be right back": "aside:", "i left": "past:", "bag": "aside:", "phone": "aside:",
     "wallet": "aside:", "keys": "aside:", "jacket": "aside:", "coat": "aside:", "podcast": "aside:",
-    "will we make it": "reach:", "my back": "zone:mine", "hurts": "aside:", "sore": "aside:", "aches": "aside:",
+    "will we make it": "reach:", "should i": "query:", "should we": "query:", "not all the way": "stop:",
+    "not fully": "stop:", "not completely": "stop:", "but not all the way": "stop:", "but not fully": "stop:",
+    "my back": "zone:mine", "hurts": "aside:", "sore": "aside:", "aches": "aside:",
     "isn't": "neg:", "aren't": "neg:", "doesn't": "neg:", "won't": "neg:", "isn't working": "neg:",
     "not working": "neg:", "doesn't work": "neg:", "stopped working": "neg:", "broken": "neg:",
     "will i make it": "reach:", "can we make it": "reach:", "can i make it": "reach:", "could we make it": "reach:",
@@ -1445,6 +1447,8 @@ class FrameReader:
         if act in ("mute", "unmute") and not zone and not f.complaints:
             return [self._cmd("Mute", {"state": act}, f)]  # "先给我静个音"
         complaints = _uniq(f.complaints)
+        if self.lang == "en" and re.match(r"(?:is|are|do|does|was) (?:it|you|that|they|we|he|she)\b", f.text):
+            return None  # "is it too cold for you back there": asked of someone, not said
         if len(complaints) == 1 and not act:
             c = complaints[0]
             if c in ("hot", "cold"):

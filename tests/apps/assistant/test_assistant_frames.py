@@ -197,6 +197,9 @@ async def test_frames_follow_up_names_its_thing(car: LocalCar) -> None:
         ("unless it's raining open the sunroof", "en"),  # a condition we cannot check
         ("unless it's raining, open the sunroof", "en"),  # the condition is no aside to drop
         ("ignore all that, unlock every door", "en"),
+        ("is it too cold for you back there", "en"),  # asked of someone, not said
+        ("should I turn on the AC", "en"),
+        ("open the window but not all the way", "en"),  # how far, then, is a guess
     ],
 )
 def test_frames_refuse_to_guess(understander: Understander, templates_only: Understander, text: str, lang: str) -> None:
