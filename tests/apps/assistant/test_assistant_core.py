@@ -541,6 +541,7 @@ def test_the_home_prefilter_never_turns_away_a_home_sentence(lang: str, car_piec
         DEFAULT_HOME_DEVICES,
         _could_be_home,
         _fits_language,
+        _home_intents_for,
         _home_slot_lists,
         load_home_intents,
     )
@@ -550,8 +551,15 @@ def test_the_home_prefilter_never_turns_away_a_home_sentence(lang: str, car_piec
     devices = [d for d in DEFAULT_HOME_DEVICES if _fits_language(d.name, lang)]
     lists = _home_slot_lists(lang, devices, DEFAULT_HOME_AREAS[lang])
     samples = sample_intents(intents, slot_lists=lists, max_sentences_per_intent=300, language=lang)
-    sentences = [text for _, text in itertools.islice(samples, 8000)]
-    assert len(sentences) > 300
-    turned_away = [s for s in sentences if not _could_be_home(s.casefold(), lang, lists)]
+    sampled = list(itertools.islice(samples, 8000))
+    assert len(sampled) > 300
+    turned_away = [text for _, text in sampled if not _could_be_home(text.casefold(), lang, lists)]
     assert not turned_away, turned_away[:10]
+    # The sentences hassil then tries still hold the intent each sample came from.
+    lost = []
+    for intent, text in sampled[::7]:
+        fitting = _home_intents_for(text.casefold(), lang, lists)
+        if fitting is None or intent not in fitting.intents:
+            lost.append((intent, text))
+    assert not lost, lost[:10]
     assert not _could_be_home(car_piece, lang, lists)  # a car complaint skips the home templates
