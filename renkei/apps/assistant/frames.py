@@ -1199,8 +1199,11 @@ class FrameReader:
             things.remove("battery")  # "fully charge the battery": the charging
         if "charge_limit" in things:
             things = [t for t in things if t not in ("battery", "charging")]  # "电池最多充到70%"
-        elif things and set(things) <= {"battery", "charging"} and any(u == "pct" for _, u in f.numbers) and (
-            "query" not in f.marks and set(acts) <= {"go", "on", "start"}
+        elif (
+            things
+            and set(things) <= {"battery", "charging"}
+            and any(u == "pct" for _, u in f.numbers)
+            and ("query" not in f.marks and set(acts) <= {"go", "on", "start"})
         ):
             things = ["charge_limit"]  # "バッテリーは70%までにして": how full it is charged
         if "temperature" in things and ("inside" in things or "outside" in things):
@@ -1546,6 +1549,9 @@ class FrameReader:
             return [self._cmd("SetFan", {"fan_level": level, **zone}, f)]
         if act == "min":
             return [self._cmd("SetFan", {"fan_level": 1, **zone}, f)]
+        if act in _UP and "full" in f.marks and not f.marks & {"bit", "neg"}:
+            # "fan all the way up": the top level, not one step; all the way down is the lowest, as "min"
+            return [self._cmd("SetFan", {"fan_level": 10 if _UP[act] == "up" else 1, **zone}, f)]
         if act in _UP:
             return [self._cmd("AdjustFan", {"direction": _UP[act], **zone}, f)]
         if not act and ("too" in f.marks or "same" in f.marks) and zone:
@@ -1695,7 +1701,8 @@ class FrameReader:
         if neg or number is not None or act not in ("open", "close", "on", "off"):
             return None
         state = "open" if act in ("open", "on") else "close"
-        trunks = ("rear", "front") if f.trunk == "both" else (f.trunk,)
+        trunk = "front" if f.trunk == "rear" and zone == {"zone": "front"} else f.trunk  # "the trunk up front"
+        trunks = ("rear", "front") if trunk == "both" else (trunk,)
         return [self._cmd("Trunk", {"state": state, "trunk": trunk}, f) for trunk in trunks]
 
     def _thing_door(self, f: _Frame, thing: str, act: str, number: Any, zone: Any, setting: bool, neg: bool) -> Any:
@@ -1867,6 +1874,9 @@ class FrameReader:
         act = acts[0]
         if domain == "cover" and act in ("up", "down"):
             act = "open" if act == "up" else "close"  # "garage door up"
+        lowered = any(h.kind == "act" and f.text[h.start : h.end].startswith(_LOWER) for h in f.hits)
+        if domain == "cover" and lowered:
+            act = "close"  # a window lowered opens, a shutter lowered closes ("シャッターを下ろして", "车库门降下来")
         if act in ("on", "open", "start") and domain != "lock":
             return HomeCommand("HassTurnOn", slots, f.text, self.lang)
         if act in ("off", "close", "stop") and domain != "lock":
@@ -1876,6 +1886,9 @@ class FrameReader:
         if domain == "lock" and act in ("unlock", "open"):
             return HomeCommand("HassTurnOff", slots, f.text, self.lang)
         return None
+
+
+_LOWER = ("下ろ", "おろ", "降", "放下", "落下")  # words that open a car window by lowering it
 
 
 def _acts_around_a_joint(f: _Frame) -> bool:

@@ -85,6 +85,22 @@ def slots_of(commands: list[Command | HomeCommand]) -> list[tuple[str, dict[str,
         ("自分のところ以外の窓を全部閉めて", "ja", "Window", {"state": "close", "zone": "all", "except": "mine"}),
         ("車の鍵、かけといてくれる？", "ja", "Lock", {"state": "lock"}),
         ("いまバッテリー充電してる？", "ja", "Query", {"what": "charging"}),
+        ("blower all the way up", "en", "SetFan", {"fan_level": 10}),  # the top, not one step
+        ("open the trunk up front", "en", "Trunk", {"state": "open", "trunk": "front"}),
+        ("前のほうのトランク開けて", "ja", "Trunk", {"state": "open", "trunk": "front"}),
+        # a shutter lowered closes, where a window lowered opens
+        (
+            "车库门降下来",
+            "zh-CN",
+            "HassTurnOff",
+            {"name": "车库门", "domain": "cover", "entity_id": "cover.garage_door"},
+        ),
+        (
+            "ガレージのシャッター、おろしといて",
+            "ja",
+            "HassTurnOff",
+            {"name": "ガレージのシャッター", "domain": "cover", "entity_id": "cover.garage_door"},
+        ),
     ],
 )
 def test_frames_read_what_no_template_knows(
