@@ -17,7 +17,7 @@ ambient light (all zones) and cabin-wide switches (A/C, defrost …).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -527,93 +527,100 @@ class Planner:
 
     async def _plan_FollowValue(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         """ "Actually, make that 23", "25 instead": the last setting again, to another value."""
-        last = convo.recent(self.settings.follow_up_seconds)
-        if last is None:
-            return Plan(refusal=replies.say("no_context", lang))
-        value, unit = float(cmd.slots["value"]), str(cmd.slots.get("unit", ""))
-        follow: Command | None = None
-        if last.intent in ("SetTemperature", "AdjustTemperature") and unit in ("", "deg") and 16 <= value <= 32:
-            follow = Command("SetTemperature", {"temperature": value}, cmd.text)
-        elif last.intent in ("SetFan", "AdjustFan") and unit in ("", "level") and value in range(11):
-            follow = Command("SetFan", {"fan_level": int(value)}, cmd.text)
-        elif last.intent in ("SetFan", "AdjustFan") and unit == "pct" and 0 <= value <= 100:
-            follow = Command("SetFan", {"percent": int(value)}, cmd.text)
-        elif last.intent in ("SetVolume", "AdjustVolume") and unit in ("", "pct") and 0 <= value <= 100:
-            follow = Command("SetVolume", {"percent": int(value)}, cmd.text)
-        elif last.intent in ("SetWindow", "Window") and unit in ("", "pct") and 0 <= value <= 100:
-            follow = Command("SetWindow", {"percent": int(value)}, cmd.text)
-        elif last.intent == "SetSeatHeating" and unit in ("", "level") and value in range(4):
-            follow = Command("SetSeatHeating", {**last.slots, "heat_level": int(value)}, cmd.text)
-        if follow is None:
-            return Plan(refusal=replies.say("no_context", lang))
-        return await self.plan(follow, seat, lang, convo, seats=convo.seats or None)
+        return await self._follow(convo, seat, lang, lambda last: _with_new_value(cmd, last))
 
     async def _plan_FollowAct(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
         """ "Now close it", "やっぱり消して": the thing of the last command, the other way (or again)."""
+        return await self._follow(convo, seat, lang, lambda last: _acted_again(cmd, last))
+
+    async def _plan_FollowAdjust(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
+        """ "A bit more", "再高一点": whatever was adjusted last, one step (or `steps`) further."""
+        return await self._follow(convo, seat, lang, lambda last: _adjusted_again(cmd, last))
+
+    async def _follow(
+        self, convo: Conversation, seat: str, lang: str, derive: Callable[[Command], Command | None]
+    ) -> Plan:
+        """The seat's last command, turned by `derive` into the one to carry out now on the same
+        seats; "what should I change?" when there is none or it cannot follow that way."""
         last = convo.recent(self.settings.follow_up_seconds)
-        if last is None:
-            return Plan(refusal=replies.say("no_context", lang))
-        act = str(cmd.slots.get("act"))
-        opening = act in ("open", "on")
-        follow: Command | None = None
-        if last.intent in ("SetWindow", "Window") and act in ("open", "close", "on", "off"):  # "还是关上吧"
-            follow = Command("Window", {"state": "open" if opening else "close"}, cmd.text)
-        elif last.intent == "Switch" and act in ("on", "off"):
-            follow = Command("Switch", {**last.slots, "state": act}, cmd.text)
-        elif last.intent == "SetSeatHeating" and act in ("on", "off"):
-            device = "seat_ventilation" if last.slots.get("mode") == "cool" else "seat_heating"
-            follow = Command("Switch", {"device": device, "state": act}, cmd.text)
-        elif last.intent in ("SetFan", "AdjustFan") and act == "off":
-            follow = Command("AdjustFan", {"direction": "off"}, cmd.text)
-        elif last.intent == "Sunroof" and act in ("open", "close"):
-            follow = Command("Sunroof", {"state": "OPEN" if opening else "CLOSE"}, cmd.text)  # "close it again"
-        elif last.intent == "Trunk" and act in ("open", "close"):
-            follow = Command("Trunk", {**last.slots, "state": act}, cmd.text)
+        follow = None if last is None else derive(last)
         if follow is None:
             return Plan(refusal=replies.say("no_context", lang))
         return await self.plan(follow, seat, lang, convo, seats=convo.seats or None)
 
-    async def _plan_FollowAdjust(self, cmd: Command, seat: str, lang: str, convo: Conversation, seats: Any) -> Plan:
-        last = convo.recent(self.settings.follow_up_seconds)
-        if last is None:
-            return Plan(refusal=replies.say("no_context", lang))
-        wanted = str(cmd.slots.get("direction", "more"))
-        if wanted in ("more", "less"):
-            # "more" repeats the last change in its own direction ("cooler", "more" = cooler still).
-            previous_down = last.slots.get("direction") in ("down", "backward")
-            same = "down" if previous_down else "up"
-            other = "up" if previous_down else "down"
-            direction = same if wanted == "more" else other
-        else:
-            direction = wanted
-        up = direction == "up"
-        steps = _steps(cmd)  # "up two more": two steps of whatever was adjusted last
-        counted: dict[str, Any] = {"steps": steps} if steps > 1 else {}
-        degrees: dict[str, Any] = {"delta": steps} if steps > 1 else {}
-        if last.intent in ("SetTemperature", "AdjustTemperature"):
-            follow = Command("AdjustTemperature", {"direction": direction, **degrees}, cmd.text)
-        elif last.intent in ("SetFan", "AdjustFan"):
-            follow = Command("AdjustFan", {"direction": direction, **counted}, cmd.text)
-        elif last.intent in ("SetVolume", "AdjustVolume"):
-            follow = Command("AdjustVolume", {"direction": direction, **counted}, cmd.text)
-        elif last.intent == "SetSeatHeating" or (
-            last.intent == "Switch"
-            and last.slots.get("device") in ("seat_heating", "seat_ventilation")
-            and last.slots.get("state") == "on"
-        ):
-            # a seat switched on sits at level 2
-            level = int(last.slots.get("heat_level", 2)) + (steps if up else -steps)
-            cool = last.slots.get("mode") == "cool" or last.slots.get("device") == "seat_ventilation"
-            kept = {"mode": "cool"} if cool else {}
-            follow = Command("SetSeatHeating", {"heat_level": int(_clamp(level, 0, 3)), **kept}, cmd.text)
-        elif last.intent == "SetWindow":
-            percent = int(last.slots.get("percent", 0)) + (WINDOW_STEP if up else -WINDOW_STEP) * steps
-            follow = Command("SetWindow", {"percent": int(_clamp(percent, 0, 100))}, cmd.text)
-        elif last.intent == "SeatMove":
-            moved = last.slots.get("direction", "forward")
-            back = "backward" if moved == "forward" else "forward"
-            again = moved if wanted in ("more", "up") else back
-            follow = Command("SeatMove", {"direction": again, **counted}, cmd.text)
-        else:
-            return Plan(refusal=replies.say("no_context", lang))
-        return await self.plan(follow, seat, lang, convo, seats=convo.seats or None)
+
+def _with_new_value(cmd: Command, last: Command) -> Command | None:
+    value, unit = float(cmd.slots["value"]), str(cmd.slots.get("unit", ""))
+    if last.intent in ("SetTemperature", "AdjustTemperature") and unit in ("", "deg") and 16 <= value <= 32:
+        return Command("SetTemperature", {"temperature": value}, cmd.text)
+    if last.intent in ("SetFan", "AdjustFan") and unit in ("", "level") and value in range(11):
+        return Command("SetFan", {"fan_level": int(value)}, cmd.text)
+    if last.intent in ("SetFan", "AdjustFan") and unit == "pct" and 0 <= value <= 100:
+        return Command("SetFan", {"percent": int(value)}, cmd.text)
+    if last.intent in ("SetVolume", "AdjustVolume") and unit in ("", "pct") and 0 <= value <= 100:
+        return Command("SetVolume", {"percent": int(value)}, cmd.text)
+    if last.intent in ("SetWindow", "Window") and unit in ("", "pct") and 0 <= value <= 100:
+        return Command("SetWindow", {"percent": int(value)}, cmd.text)
+    if last.intent == "SetSeatHeating" and unit in ("", "level") and value in range(4):
+        return Command("SetSeatHeating", {**last.slots, "heat_level": int(value)}, cmd.text)
+    return None
+
+
+def _acted_again(cmd: Command, last: Command) -> Command | None:
+    act = str(cmd.slots.get("act"))
+    opening = act in ("open", "on")
+    if last.intent in ("SetWindow", "Window") and act in ("open", "close", "on", "off"):  # "还是关上吧"
+        return Command("Window", {"state": "open" if opening else "close"}, cmd.text)
+    if last.intent == "Switch" and act in ("on", "off"):
+        return Command("Switch", {**last.slots, "state": act}, cmd.text)
+    if last.intent == "SetSeatHeating" and act in ("on", "off"):
+        device = "seat_ventilation" if last.slots.get("mode") == "cool" else "seat_heating"
+        return Command("Switch", {"device": device, "state": act}, cmd.text)
+    if last.intent in ("SetFan", "AdjustFan") and act == "off":
+        return Command("AdjustFan", {"direction": "off"}, cmd.text)
+    if last.intent == "Sunroof" and act in ("open", "close"):
+        return Command("Sunroof", {"state": "OPEN" if opening else "CLOSE"}, cmd.text)  # "close it again"
+    if last.intent == "Trunk" and act in ("open", "close"):
+        return Command("Trunk", {**last.slots, "state": act}, cmd.text)
+    return None
+
+
+def _adjusted_again(cmd: Command, last: Command) -> Command | None:
+    wanted = str(cmd.slots.get("direction", "more"))
+    if wanted in ("more", "less"):
+        # "more" repeats the last change in its own direction ("cooler", "more" = cooler still).
+        previous_down = last.slots.get("direction") in ("down", "backward")
+        same = "down" if previous_down else "up"
+        other = "up" if previous_down else "down"
+        direction = same if wanted == "more" else other
+    else:
+        direction = wanted
+    up = direction == "up"
+    steps = _steps(cmd)  # "up two more": two steps of whatever was adjusted last
+    counted: dict[str, Any] = {"steps": steps} if steps > 1 else {}
+    degrees: dict[str, Any] = {"delta": steps} if steps > 1 else {}
+    if last.intent in ("SetTemperature", "AdjustTemperature"):
+        return Command("AdjustTemperature", {"direction": direction, **degrees}, cmd.text)
+    if last.intent in ("SetFan", "AdjustFan"):
+        return Command("AdjustFan", {"direction": direction, **counted}, cmd.text)
+    if last.intent in ("SetVolume", "AdjustVolume"):
+        return Command("AdjustVolume", {"direction": direction, **counted}, cmd.text)
+    if last.intent == "SetSeatHeating" or (
+        last.intent == "Switch"
+        and last.slots.get("device") in ("seat_heating", "seat_ventilation")
+        and last.slots.get("state") == "on"
+    ):
+        # a seat switched on sits at level 2
+        level = int(last.slots.get("heat_level", 2)) + (steps if up else -steps)
+        cool = last.slots.get("mode") == "cool" or last.slots.get("device") == "seat_ventilation"
+        kept = {"mode": "cool"} if cool else {}
+        return Command("SetSeatHeating", {"heat_level": int(_clamp(level, 0, 3)), **kept}, cmd.text)
+    if last.intent == "SetWindow":
+        percent = int(last.slots.get("percent", 0)) + (WINDOW_STEP if up else -WINDOW_STEP) * steps
+        return Command("SetWindow", {"percent": int(_clamp(percent, 0, 100))}, cmd.text)
+    if last.intent == "SeatMove":
+        moved = last.slots.get("direction", "forward")
+        back = "backward" if moved == "forward" else "forward"
+        again = moved if wanted in ("more", "up") else back
+        return Command("SeatMove", {"direction": again, **counted}, cmd.text)
+    return None
