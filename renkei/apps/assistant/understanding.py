@@ -288,40 +288,33 @@ def _car_vocabulary(lang: str) -> frozenset[str]:
     intents = load_car_intents(lang)
     texts: list[str] = list(_CAR_SKIP_WORDS.get(lang, ()))
 
-    def walk(expression: Expression) -> None:
-        if isinstance(expression, TextChunk):
-            texts.append(expression.text)
-        elif isinstance(expression, Group):
-            for item in expression.items:
-                walk(item)
-
     for rule in intents.expansion_rules.values():
-        walk(rule.expression)
+        _expression_texts(rule.expression, texts, set())
     for intent in intents.intents.values():
         for block in intent.data:
             for sentence in block.sentences:
-                walk(sentence.expression)
+                _expression_texts(sentence.expression, texts, set())
     for slot in intents.slot_lists.values():
         if isinstance(slot, TextSlotList):
             for value in slot.values:
-                walk(value.text_in)
-    engine = get_rbnf_engine(lang)
-    for number in range(0, 101):
-        texts += engine.format_number(number).text_by_ruleset.values()
+                _expression_texts(value.text_in, texts, set())
+    texts += _number_words(lang)
     texts.append("point five half 零〇一二两三四五六七八九十百千点半")
-    if lang == "en":
-        return frozenset(w for text in texts for w in _EN_TOKEN.findall(text.casefold().replace("-", " ")))
-    return frozenset(ch for text in texts for ch in text.casefold())
+    return _vocabulary(texts, lang)
+
+
+@cache
+def _number_words(lang: str) -> tuple[str, ...]:
+    """How hassil spells the numbers 0–100 in the language, every way it reads them."""
+    engine = get_rbnf_engine(lang)
+    return tuple(text for number in range(0, 101) for text in engine.format_number(number).text_by_ruleset.values())
 
 
 def _could_be_car(text: str, lang: str) -> bool:
     """Cheap and sound: False only when the text holds a word (a character, in Chinese and
     Japanese) no car template can consume, so the (large) matching can be skipped, as for most
     home requests ("turn on the kitchen light", "打开客厅的灯")."""
-    vocabulary = _car_vocabulary(lang)
-    if lang == "en":
-        return all(word in vocabulary for word in _EN_TOKEN.findall(text.replace("-", " ")))
-    return all(ch in vocabulary or ch.isascii() or not ch.isalnum() for ch in text)
+    return _consumable(text, lang, _car_vocabulary(lang))
 
 
 _POLITENESS: dict[str, re.Pattern[str] | None] = {}
@@ -490,9 +483,7 @@ def _home_block_texts(lang: str) -> tuple[tuple[tuple[str, ...] | None, ...], tu
                     for value in slot.values:
                         _expression_texts(value.text_in, texts, set(), rules)
             blocks.append(None if free else tuple(texts))
-    engine = get_rbnf_engine(lang)
-    numbers = [text for number in range(0, 101) for text in engine.format_number(number).text_by_ruleset.values()]
-    return tuple(blocks), tuple(numbers)
+    return tuple(blocks), _number_words(lang)
 
 
 def _vocabulary(texts: Iterable[str], lang: str) -> frozenset[str]:
@@ -503,6 +494,8 @@ def _vocabulary(texts: Iterable[str], lang: str) -> frozenset[str]:
 
 
 def _consumable(text: str, lang: str, vocabulary: frozenset[str]) -> bool:
+    """Whether templates made of the vocabulary could take every word of the text (in Chinese and
+    Japanese every character; digits and punctuation always)."""
     if lang == "en":
         return all(_pieced(w.removesuffix("'s"), vocabulary) for w in _EN_TOKEN.findall(text.replace("-", " ")))
     return all(ch in vocabulary or ch.isascii() or not ch.isalnum() for ch in text)
