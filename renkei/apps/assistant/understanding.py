@@ -912,15 +912,21 @@ class Understander:
         read = self._frames(lang).read(text, clauses=clauses)
         if not read:
             return None
-        out: list[Command | HomeCommand] = []
-        for cmd in read:
-            device = None
-            if isinstance(cmd, HomeCommand) and "name" in cmd.slots:
-                device = next((d for d in self._home_devices if d.name == cmd.slots["name"]), None)
-            if device is not None and device.entity_id:
-                cmd = HomeCommand(cmd.intent, {**cmd.slots, "entity_id": device.entity_id}, cmd.text, cmd.lang)
-            out.append(cmd)
-        return out
+        return [
+            HomeCommand(cmd.intent, self._with_device(dict(cmd.slots)), cmd.text, cmd.lang)
+            if isinstance(cmd, HomeCommand)
+            else cmd
+            for cmd in read
+        ]
+
+    def _with_device(self, slots: dict[str, Any]) -> dict[str, Any]:
+        """A home command's slots with the named device's domain and entity id, where we know them."""
+        device = next((d for d in self._home_devices if d.name == slots.get("name")), None)
+        if device is not None:
+            slots.setdefault("domain", device.domain)
+            if device.entity_id:
+                slots["entity_id"] = device.entity_id
+        return slots
 
     def _match_frames(self, text: str, lang: str) -> list[Command | HomeCommand] | None:
         """A piece as the frame reader sees it: its commands, [] for a piece that only sets the
@@ -1021,12 +1027,7 @@ class Understander:
         slots = {name: entity.value for name, entity in result.entities.items()}
         for key, value in result.intent_data.slots.items():
             slots.setdefault(key, value)
-        if "name" in slots:
-            device = next((d for d in self._home_devices if d.name == slots["name"]), None)
-            if device is not None:
-                slots.setdefault("domain", device.domain)
-                if device.entity_id:
-                    slots["entity_id"] = device.entity_id
+        slots = self._with_device(slots)
         unplaced = not (said_home or slots.get("area") or slots.get("name"))
         if lang != "en" and result.intent.name == "HassClimateSetTemperature" and unplaced:
             return None  # "温度调到35度" in the car: the car's out of range, not the home's thermostat
