@@ -641,6 +641,7 @@ _LEVELS: dict[str, dict[str, float]] = {
     "seat_heating": {"low": 1, "mid": 2, "high": 3},
     "seat_ventilation": {"low": 1, "mid": 2, "high": 3},
 }
+_EN_PROGRESSIVE = re.compile(r"(?:'re|'m|\bare|\bam|\bis)\s*$")  # "we're going shopping"
 _EN_ENSURE = re.compile(r"(?:please )?(?:make sure|ensure|be sure|check that|make certain) ")
 _ENSURED = {"on": "on", "off": "off", "open": "open", "closed": "close"}
 
@@ -859,8 +860,9 @@ class FrameReader:
                 for h in hits
             ]
             # "we're going shopping": where we go, not "get it going"
-            progressive = re.compile(r"(?:'re|'m|\bare|\bam|\bis)\s*$")
-            hits = [h for h in hits if not (text[h.start : h.end] == "going" and progressive.search(text[: h.start]))]
+            hits = [
+                h for h in hits if not (text[h.start : h.end] == "going" and _EN_PROGRESSIVE.search(text[: h.start]))
+            ]
             if _EN_ENSURE.match(text):
                 # "make sure the doors are locked": the state wanted is the request
                 hits = [_ensured(h, text) for h in hits]
