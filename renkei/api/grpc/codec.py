@@ -21,12 +21,9 @@ from kuksa.val.v2 import types_pb2 as t2
 from renkei.api.grpc.stubs import Timestamp
 from renkei.api.grpc.stubs import sdv_types as tsdv
 from renkei.broker import BrokerError, Datapoint
-from renkei.client.kuksa_values import KUKSA_ARRAY, KUKSA_FIELD
+from renkei.client.kuksa_values import KUKSA_ARRAY, KUKSA_FIELD  # v1, v2; sdv.databroker.v1 adds "_value"
 from renkei.vss import BaseType, Catalog, ChangeType, EntryType, Signal
 
-# kuksa.val v1 and v2 share field names; sdv.databroker.v1 adds "_value" to scalars.
-_FIELD = KUKSA_FIELD
-_ARRAY_CLASS = KUKSA_ARRAY
 _ENTRY_V2 = {
     EntryType.SENSOR: t2.ENTRY_TYPE_SENSOR,
     EntryType.ACTUATOR: t2.ENTRY_TYPE_ACTUATOR,
@@ -66,7 +63,7 @@ def _plain(message: Any, field: str | None, path: str) -> Any:
     return raw
 
 
-_ARRAY_FIELDS = frozenset(f"{name}_array" for name in _ARRAY_CLASS)
+_ARRAY_FIELDS = frozenset(f"{name}_array" for name in KUKSA_ARRAY)
 
 
 def v2_value(message: t2.Value, path: str = "") -> Any:
@@ -94,7 +91,7 @@ def _encoder(module: Any, target: str, field: str, is_array: bool, scalar_suffix
     """A function value → protobuf message of class `target` in `module`."""
     cls = getattr(module, target)
     if is_array:
-        array_cls = getattr(module, _ARRAY_CLASS[field])
+        array_cls = getattr(module, KUKSA_ARRAY[field])
         name = f"{field}_array"
 
         def encode_array(value: Any) -> Any:
@@ -121,7 +118,7 @@ class Codec:
 
     # -- kuksa.val.v2 ---------------------------------------------------------------
     def _v2_filler(self, signal: Signal) -> Callable[[Any, Any], None]:
-        name = _FIELD[signal.base_type]
+        name = KUKSA_FIELD[signal.base_type]
         if signal.is_array:
             array = f"{name}_array"
 
@@ -173,7 +170,7 @@ class Codec:
     def v2_encoder(self, signal: Signal) -> Encoder:
         enc = self._v2.get(signal.path)
         if enc is None:
-            enc = _encoder(t2, "Value", _FIELD[signal.base_type], signal.is_array)
+            enc = _encoder(t2, "Value", KUKSA_FIELD[signal.base_type], signal.is_array)
             self._v2[signal.path] = enc
         return enc
 
@@ -186,7 +183,7 @@ class Codec:
         return t2.Datapoint(timestamp=timestamp(dp.timestamp), value=enc(dp.value))
 
     def v2_scalar(self, signal: Signal, value: Any) -> t2.Value:
-        return _encoder(t2, "Value", _FIELD[signal.base_type], False)(value)
+        return _encoder(t2, "Value", KUKSA_FIELD[signal.base_type], False)(value)
 
     def v2_metadata(self, signal: Signal) -> t2.Metadata:
         data_type = t2.DataType.Value(
@@ -207,8 +204,8 @@ class Codec:
         if signal.max is not None:
             md.max.CopyFrom(self.v2_scalar(signal, _cast(signal, signal.max)))
         if signal.allowed:
-            field = _FIELD[signal.base_type]
-            array = getattr(t2, _ARRAY_CLASS[field])(values=list(signal.allowed))
+            field = KUKSA_FIELD[signal.base_type]
+            array = getattr(t2, KUKSA_ARRAY[field])(values=list(signal.allowed))
             md.allowed_values.CopyFrom(t2.Value(**{f"{field}_array": array}))
         return md
 
@@ -231,7 +228,7 @@ class Codec:
             return None
         enc = self._v1.get(signal.path)
         if enc is None:
-            enc = _encoder(t1, "Datapoint", _FIELD[signal.base_type], signal.is_array)
+            enc = _encoder(t1, "Datapoint", KUKSA_FIELD[signal.base_type], signal.is_array)
             self._v1[signal.path] = enc
         msg = enc(dp.value)
         msg.timestamp.CopyFrom(timestamp(dp.timestamp))
@@ -260,7 +257,7 @@ class Codec:
             "float": "floating_point",
             "double": "floating_point",
             "string": "string",
-        }.get(_FIELD[signal.base_type])
+        }.get(KUKSA_FIELD[signal.base_type])
         if kind is not None and (signal.min is not None or signal.max is not None or signal.allowed):
             restriction = getattr(md.value_restriction, kind)
             if kind != "string":
@@ -287,14 +284,14 @@ class Codec:
             return msg
         enc = self._sdv.get(signal.path)
         if enc is None:
-            enc = _encoder(tsdv, "Datapoint", _FIELD[signal.base_type], signal.is_array, "_value")
+            enc = _encoder(tsdv, "Datapoint", KUKSA_FIELD[signal.base_type], signal.is_array, "_value")
             self._sdv[signal.path] = enc
         msg = enc(dp.value)
         msg.timestamp.CopyFrom(timestamp(dp.timestamp))
         return msg
 
     def sdv_metadata(self, signal: Signal) -> tsdv.Metadata:
-        name = _FIELD[signal.base_type].upper() if signal.base_type is not BaseType.BOOLEAN else "BOOL"
+        name = KUKSA_FIELD[signal.base_type].upper() if signal.base_type is not BaseType.BOOLEAN else "BOOL"
         if signal.base_type not in (BaseType.FLOAT, BaseType.DOUBLE, BaseType.STRING, BaseType.BOOLEAN):
             name = signal.base_type.value.upper()
         return tsdv.Metadata(

@@ -32,6 +32,7 @@ from kuksa.val.v2 import val_pb2 as v2
 
 from renkei.api.grpc.stubs import DecodeError, Timestamp, descriptor_pb2, descriptor_pool, message_factory
 from renkei.broker import Datapoint
+from renkei.client.kuksa_values import KUKSA_ARRAY, KUKSA_FIELD
 from renkei.vss import BaseType, Catalog, Signal
 
 _MASK32 = 0xFFFF_FFFF
@@ -202,11 +203,9 @@ class ResponseWriter:
 
     @staticmethod
     def _build(signal: Signal) -> ValueEncoder:
-        from renkei.api.grpc.codec import _ARRAY_CLASS, _FIELD
-
-        name = _FIELD[signal.base_type]
+        name = KUKSA_FIELD[signal.base_type]
         if signal.is_array:
-            array_cls = getattr(t2, _ARRAY_CLASS[name])
+            array_cls = getattr(t2, KUKSA_ARRAY[name])
             field_name = f"{name}_array"
 
             def enc_array(v: Any) -> bytes:
